@@ -1,0 +1,14 @@
+//! Data sets, splits and minibatching.
+//!
+//! All data lives on the host as a row-major `Vec<f32>`; only a minibatch is turned into
+//! tensors (see [`Dataset::batch_tensors`]). Batches carry the **indices** of their samples so
+//! that per-sample constraints (one multiplier per training sample) can be looked up.
+
+mod batcher;
+mod dataset;
+mod digits;
+pub mod synthetic;
+
+pub use batcher::{Batch, Batcher, BatcherState, EpochIter};
+pub use dataset::{Dataset, Split};
+pub use digits::Digits;

@@ -1,0 +1,5 @@
+//! Model parts.
+
+mod mlp;
+
+pub use mlp::{Mlp, MlpConfig};

@@ -1,0 +1,60 @@
+//! Choosing the compute device at run time.
+
+use burn::tensor::Device;
+
+/// The devices this build of rein can run on; `flex` (pure-Rust CPU) is always available,
+/// `tch` (LibTorch), `cuda` and `wgpu` only with the cargo feature of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// burn's pure-Rust CPU device (default).
+    Flex,
+    /// LibTorch CPU (feature `tch`).
+    Tch,
+    /// CUDA GPU 0 (feature `cuda`).
+    Cuda,
+    /// wgpu default adapter (feature `wgpu`).
+    Wgpu,
+}
+
+impl std::str::FromStr for DeviceKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "flex" => Ok(Self::Flex),
+            "tch" => Ok(Self::Tch),
+            "cuda" => Ok(Self::Cuda),
+            "wgpu" => Ok(Self::Wgpu),
+            other => Err(format!("unknown device `{other}` (expected flex, tch, cuda or wgpu)")),
+        }
+    }
+}
+
+impl DeviceKind {
+    /// The cargo feature that must be enabled for this device, if any.
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Self::Flex => None,
+            Self::Tch => Some("tch"),
+            Self::Cuda => Some("cuda"),
+            Self::Wgpu => Some("wgpu"),
+        }
+    }
+
+    /// Opens the device (without autodiff), or explains which feature is missing.
+    pub fn open(self) -> Result<Device, String> {
+        match self {
+            Self::Flex => Ok(Device::flex()),
+            #[cfg(feature = "tch")]
+            Self::Tch => Ok(Device::libtorch()),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => Ok(Device::cuda(0usize)),
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => Ok(Device::wgpu(Default::default())),
+            #[allow(unreachable_patterns)]
+            other => Err(format!(
+                "device `{other:?}` is not compiled in: rebuild with `--features {}`",
+                other.feature().unwrap_or("?")
+            )),
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Lagrange multipliers: dense and indexed, as plain host vectors.
+//!
+//! The dual update of dense and indexed multipliers needs no autodiff: the gradient of the dual
+//! Lagrangian `lambda.sg(g)` with respect to `lambda` is the detached strict violation `g`. So
+//! multipliers (and their dual-optimizer state) are `f64` vectors on the host: exact,
+//! backend-independent, and O(observed) per step for indexed multipliers.
+//!
+//! A dense multiplier is simply an indexed one that observes every entry each step: both go
+//! through the same code, so the same dual optimizer gives the same trajectory either way.
+
+pub(crate) mod store;
+
+pub use store::MultiplierStore;
+
+/// How the entries of a constraint group are observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MultiplierKind {
+    /// One value per constraint; every step observes all of them (violation of length `size`).
+    Dense,
+    /// `size` values (e.g. one per training sample); each step observes the entries named by the
+    /// constraint state's `indices`. Unobserved entries are neither updated nor decayed.
+    Indexed,
+}

@@ -1,0 +1,179 @@
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+use super::mapper::map_params;
+use super::param_groups::{ParamGroup, resolve};
+use super::slots::{Slot, SlotState};
+use super::{ParamGrads, PrimalOptimizer};
+use crate::checkpoint::{StateDict, Stateful};
+use crate::error::{Result, ensure_hparam};
+
+/// Weight decay of [`Adam`]: none, L2 (added to the gradient: Adam), or decoupled (AdamW,
+/// Loshchilov & Hutter 2019).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum WeightDecay {
+    /// No weight decay.
+    None,
+    /// `g <- g + w x` before the moments.
+    L2(f64),
+    /// `x <- x (1 - lr w)` before the Adam step (AdamW).
+    Decoupled(f64),
+}
+
+impl WeightDecay {
+    fn value(self) -> f64 {
+        match self {
+            WeightDecay::None => 0.0,
+            WeightDecay::L2(w) | WeightDecay::Decoupled(w) => w,
+        }
+    }
+}
+
+/// Configuration of [`Adam`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdamConfig {
+    /// Learning rate.
+    pub lr: f64,
+    /// First-moment decay.
+    pub beta1: f64,
+    /// Second-moment decay.
+    pub beta2: f64,
+    /// Denominator epsilon.
+    pub eps: f64,
+    /// Weight decay.
+    pub weight_decay: WeightDecay,
+}
+
+impl AdamConfig {
+    /// Adam with learning rate `lr`, betas `(0.9, 0.999)`, `eps = 1e-8`.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: WeightDecay::None,
+        }
+    }
+    /// Sets the betas.
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+    /// Sets epsilon.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+    /// Sets the weight decay.
+    pub fn weight_decay(mut self, w: WeightDecay) -> Self {
+        self.weight_decay = w;
+        self
+    }
+}
+
+/// Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019):
+///
+/// ```text
+/// t <- t + 1;  g <- g + w x (L2)  |  x <- x (1 - lr w) (decoupled)
+/// m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+/// x <- x - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+/// ```
+///
+/// `t` is counted per parameter (a parameter without gradient in a step does not advance).
+#[derive(Debug, Clone)]
+pub struct Adam {
+    config: AdamConfig,
+    groups: Vec<ParamGroup>,
+    state: SlotState,
+}
+
+const SLOTS: [&str; 2] = ["m", "v"];
+
+impl Adam {
+    /// Builds Adam; invalid hyper-parameters are errors naming the field.
+    pub fn new(config: AdamConfig) -> Result<Self> {
+        let c = &config;
+        ensure_hparam(c.lr >= 0.0 && c.lr.is_finite(), "lr", c.lr, "must be finite and >= 0")?;
+        ensure_hparam((0.0..1.0).contains(&c.beta1), "beta1", c.beta1, "must be in [0, 1)")?;
+        ensure_hparam((0.0..1.0).contains(&c.beta2), "beta2", c.beta2, "must be in [0, 1)")?;
+        ensure_hparam(c.eps > 0.0, "eps", c.eps, "must be > 0")?;
+        let w = c.weight_decay.value();
+        ensure_hparam(w >= 0.0 && w.is_finite(), "weight_decay", w, "must be finite and >= 0")?;
+        Ok(Self {
+            config,
+            groups: Vec::new(),
+            state: SlotState::default(),
+        })
+    }
+
+    /// AdamW: Adam with decoupled weight decay `w`.
+    pub fn adamw(lr: f64, w: f64) -> Result<Self> {
+        Self::new(AdamConfig::new(lr).weight_decay(WeightDecay::Decoupled(w)))
+    }
+
+    /// Adds a parameter group with its own learning rate / weight decay.
+    pub fn with_group(mut self, group: ParamGroup) -> Result<Self> {
+        group.validate()?;
+        self.groups.push(group);
+        Ok(self)
+    }
+
+    fn update(&mut self, path: &str, mut x: Tensor<1>, mut g: Tensor<1>) -> Tensor<1> {
+        let c = &self.config;
+        let (lr, w) = resolve(&self.groups, path, c.lr, c.weight_decay.value());
+        match c.weight_decay {
+            WeightDecay::None => {}
+            WeightDecay::L2(_) if w != 0.0 => g = g + x.clone().mul_scalar(w),
+            WeightDecay::Decoupled(_) if w != 0.0 => x = x.mul_scalar(1.0 - lr * w),
+            _ => {}
+        }
+        let (b1, b2, eps) = (c.beta1, c.beta2, c.eps);
+        let e = self.state.entry(path, 2);
+        e.step += 1;
+        let m = match e.slots[0].take(&x) {
+            Some(m) => m.mul_scalar(b1) + g.clone().mul_scalar(1.0 - b1),
+            None => g.clone().mul_scalar(1.0 - b1),
+        };
+        let g2 = g.clone() * g;
+        let v = match e.slots[1].take(&x) {
+            Some(v) => v.mul_scalar(b2) + g2.mul_scalar(1.0 - b2),
+            None => g2.mul_scalar(1.0 - b2),
+        };
+        let t = e.step as i32;
+        let bc1 = 1.0 - b1.powi(t);
+        let bc2 = 1.0 - b2.powi(t);
+        let dir = m.clone().div_scalar(bc1) / (v.clone().div_scalar(bc2).sqrt().add_scalar(eps));
+        e.slots[0] = Slot::Live(m);
+        e.slots[1] = Slot::Live(v);
+        x - dir.mul_scalar(lr)
+    }
+}
+
+impl PrimalOptimizer for Adam {
+    fn step<M: Module>(&mut self, model: M, grads: &ParamGrads) -> Result<M> {
+        Ok(map_params(model, &mut |path, x| match grads.get(path) {
+            Some(g) => self.update(path, x, g.clone()),
+            None => x,
+        }))
+    }
+    fn learning_rate(&self) -> f64 {
+        self.config.lr
+    }
+    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "must be finite and >= 0")?;
+        self.config.lr = lr;
+        Ok(())
+    }
+}
+
+impl Stateful for Adam {
+    fn save_state(&self, prefix: &str, out: &mut StateDict) -> Result<()> {
+        self.state.save(prefix, &SLOTS, out)
+    }
+    fn load_state(&mut self, prefix: &str, dict: &StateDict) -> Result<()> {
+        self.state = SlotState::load(prefix, &SLOTS, dict)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! Gradients keyed by parameter path, the currency between backward passes and optimizers.
+
+use std::collections::BTreeMap;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Gradients, Shape, Tensor};
+
+/// The gradient of each float parameter of a model, keyed by its module path
+/// (`"layers.0.weight"`), flattened to one dimension, with the parameter's shape.
+///
+/// Keys are stable names, not run-time ids: gradients taken at one copy of a model apply to
+/// another copy with the same structure (extragradient steps from the saved point with the
+/// gradient taken at the extrapolated point), and they can be averaged across processes.
+#[derive(Debug, Clone, Default)]
+pub struct ParamGrads {
+    pub(crate) grads: BTreeMap<String, (Tensor<1>, Shape)>,
+}
+
+impl ParamGrads {
+    /// Extracts the gradients of `model`'s parameters from a backward pass. Parameters that
+    /// did not take part in the graph have no entry (optimizers skip them).
+    pub fn from_backward<M: Module>(model: &M, grads: &Gradients) -> Self {
+        let mut v = GradCollector {
+            grads,
+            path: Vec::new(),
+            out: BTreeMap::new(),
+        };
+        model.visit(&mut v);
+        Self { grads: v.out }
+    }
+
+    /// The flattened gradient of the parameter at `path`.
+    pub fn get(&self, path: &str) -> Option<&Tensor<1>> {
+        self.grads.get(path).map(|(g, _)| g)
+    }
+
+    /// Parameter paths with a gradient, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.grads.keys().map(String::as_str)
+    }
+
+    /// Replaces the gradient at `path` (e.g. after an all-reduce); shape is kept.
+    pub fn set(&mut self, path: &str, grad: Tensor<1>) {
+        if let Some(entry) = self.grads.get_mut(path) {
+            entry.0 = grad;
+        }
+    }
+
+    /// Number of parameters with a gradient.
+    pub fn len(&self) -> usize {
+        self.grads.len()
+    }
+
+    /// Whether no parameter has a gradient.
+    pub fn is_empty(&self) -> bool {
+        self.grads.is_empty()
+    }
+}
+
+struct GradCollector<'a> {
+    grads: &'a Gradients,
+    path: Vec<String>,
+    out: BTreeMap<String, (Tensor<1>, Shape)>,
+}
+
+impl ModuleVisitor for GradCollector<'_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let value = param.val();
+        if let Some(g) = value.grad(self.grads) {
+            let shape = g.shape();
+            let n = shape.num_elements();
+            self.out.insert(self.path.join("."), (g.reshape([n]), shape));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! What every scheme shares: the primal optimizer, the dual side, the step counter, observers.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+use crate::checkpoint::{StateDict, Stateful};
+use crate::constraint::Constraints;
+use crate::dual::DualOptimizer;
+use crate::dual_side::DualSide;
+use crate::error::{ReinError, Result};
+use crate::evaluation::{Evaluation, host_values};
+use crate::optim::{ParamGrads, PrimalOptimizer};
+use crate::report::{Observer, StepReport};
+
+pub(crate) struct Core<O> {
+    pub primal: O,
+    pub dual: DualSide,
+    pub step: u64,
+    pub observers: Vec<Box<dyn Observer>>,
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for Core<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("primal", &self.primal)
+            .field("dual", &self.dual)
+            .field("step", &self.step)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: PrimalOptimizer> Core<O> {
+    pub fn new(primal: O, dual: Box<dyn DualOptimizer>, constraints: Constraints) -> Result<Self> {
+        Ok(Self {
+            primal,
+            dual: DualSide::new(constraints, dual)?,
+            step: 0,
+            observers: Vec::new(),
+        })
+    }
+
+    /// Gradients of the primal Lagrangian of `ev` (current multipliers) at `model`, and its value.
+    pub fn lagrangian_grads<M: Module>(&self, model: &M, ev: &Evaluation) -> Result<(ParamGrads, f64)> {
+        let lp: Tensor<1> = self.dual.primal_lagrangian(ev)?;
+        let value = host_values(&lp)[0];
+        if !value.is_finite() {
+            return Err(ReinError::NonFinite {
+                constraint: "primal Lagrangian".into(),
+                which: "loss",
+                entry: 0,
+                value,
+            });
+        }
+        let grads = lp.backward();
+        Ok((ParamGrads::from_backward(model, &grads), value))
+    }
+
+    /// One primal step of `model` with `grads`.
+    pub fn descend<M: Module>(&mut self, model: &mut M, grads: &ParamGrads) -> Result<()> {
+        *model = self.primal.step(model.clone(), grads)?;
+        Ok(())
+    }
+
+    /// Builds the report, advances the counter, and notifies observers.
+    pub fn finish(&mut self, loss: Option<f64>, lagrangian: f64, ev: &Evaluation) -> StepReport {
+        self.step += 1;
+        let (constraints, kkt) = self.dual.report(ev);
+        let report = StepReport {
+            step: self.step,
+            loss,
+            lagrangian,
+            constraints,
+            kkt,
+            primal_lr: self.primal.learning_rate(),
+            misc: ev.misc.clone(),
+        };
+        for o in &mut self.observers {
+            o.observe(&report);
+        }
+        report
+    }
+}
+
+impl<O: PrimalOptimizer> Stateful for Core<O> {
+    fn save_state(&self, prefix: &str, out: &mut StateDict) -> Result<()> {
+        out.put_u64s(&format!("{prefix}/step"), &[self.step]);
+        self.primal.save_state(&format!("{prefix}/primal"), out)?;
+        self.dual.save_state(&format!("{prefix}/dual"), out)
+    }
+    fn load_state(&mut self, prefix: &str, dict: &StateDict) -> Result<()> {
+        let step = dict.get_u64s(&format!("{prefix}/step"))?;
+        self.dual.load_state(&format!("{prefix}/dual"), dict)?;
+        self.primal.load_state(&format!("{prefix}/primal"), dict)?;
+        self.step = step.first().copied().unwrap_or(0);
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! Update schemes: how primal descent and dual ascent interleave. One type per scheme; swapping
+//! is a one-line change because they share [`ConstrainedOptimizer`].
+//!
+//! | scheme | evaluations / step | order |
+//! |---|---|---|
+//! | [`Unconstrained`] | 1 | primal step on `L_P` (multipliers fixed; penalty updates on) |
+//! | [`SimultaneousGda`] | 1 | `L_P(x_t, lambda_t)` and `L_D` from one evaluation; both steps |
+//! | [`AlternatingDualPrimal`] (recommended) | 1 | dual step first, primal step with `lambda_{t+1}` |
+//! | [`AlternatingPrimalDual`] | 1 + violations | primal step, re-evaluate violations at `x_{t+1}`, dual step |
+//! | [`Extragradient`] | 2 | extrapolate both, evaluate there, update from the saved point |
+//!
+//! Ascent and projection are built in: no user flips a sign.
+
+mod alternating_dual_primal;
+mod alternating_primal_dual;
+mod core;
+mod extragradient;
+mod simultaneous;
+mod unconstrained;
+
+pub use alternating_dual_primal::AlternatingDualPrimal;
+pub use alternating_primal_dual::AlternatingPrimalDual;
+pub use extragradient::{ExtraAdam, ExtraSgd, Extragradient};
+pub use simultaneous::SimultaneousGda;
+pub use unconstrained::Unconstrained;
+
+pub(crate) use self::core::Core;
+
+use burn::module::Module;
+
+use crate::checkpoint::Stateful;
+use crate::constraint::Constraints;
+use crate::error::Result;
+use crate::problem::Cmp;
+use crate::report::{Observer, StepReport};
+
+/// A constrained optimizer: one `step` evaluates the problem, updates model and multipliers,
+/// and returns a [`StepReport`] (also passed to every registered [`Observer`]).
+pub trait ConstrainedOptimizer: Stateful {
+    /// One step of the scheme on `batch`.
+    fn step<M: Module, P: Cmp<M>>(
+        &mut self,
+        problem: &mut P,
+        model: &mut M,
+        batch: &P::Batch,
+    ) -> Result<StepReport>;
+
+    /// The registered constraints, with their current multipliers and penalty coefficients.
+    fn constraints(&self) -> &Constraints;
+
+    /// Mutable access to the constraints (warm starts, manual resets).
+    fn constraints_mut(&mut self) -> &mut Constraints;
+
+    /// Registers an observer called after every step.
+    fn add_observer(&mut self, observer: Box<dyn Observer>);
+
+    /// Number of steps taken so far (restored from checkpoints).
+    fn steps_taken(&self) -> u64;
+}
+
+macro_rules! delegate_to_core {
+    ($t:ident) => {
+        impl<O: $crate::optim::PrimalOptimizer> $crate::checkpoint::Stateful for $t<O> {
+            fn save_state(
+                &self,
+                prefix: &str,
+                out: &mut $crate::checkpoint::StateDict,
+            ) -> $crate::error::Result<()> {
+                self.core.save_state(prefix, out)
+            }
+            fn load_state(
+                &mut self,
+                prefix: &str,
+                dict: &$crate::checkpoint::StateDict,
+            ) -> $crate::error::Result<()> {
+                self.core.load_state(prefix, dict)
+            }
+        }
+
+        impl<O> $t<O> {
+            /// The primal optimizer.
+            pub fn primal(&self) -> &O {
+                &self.core.primal
+            }
+            /// Mutable primal optimizer (learning-rate schedules).
+            pub fn primal_mut(&mut self) -> &mut O {
+                &mut self.core.primal
+            }
+        }
+    };
+}
+pub(crate) use delegate_to_core;
+
+macro_rules! common_methods {
+    () => {
+        fn constraints(&self) -> &$crate::constraint::Constraints {
+            &self.core.dual.constraints
+        }
+        fn constraints_mut(&mut self) -> &mut $crate::constraint::Constraints {
+            &mut self.core.dual.constraints
+        }
+        fn add_observer(&mut self, observer: Box<dyn $crate::report::Observer>) {
+            self.core.observers.push(observer);
+        }
+        fn steps_taken(&self) -> u64 {
+            self.core.step
+        }
+    };
+}
+pub(crate) use common_methods;
