@@ -78,7 +78,9 @@ pub enum DataError {
         reason: String,
     },
     /// A saved batcher state does not match the batcher it is restored into.
-    #[error("batcher state mismatch: field `{field}` is {saved} in the saved state but {current} here")]
+    #[error(
+        "batcher state mismatch: field `{field}` is {saved} in the saved state but {current} here"
+    )]
     StateMismatch {
         /// The mismatching field (`n` or `batch_size`).
         field: &'static str,

@@ -8,6 +8,25 @@
 //!   differentiable sigmoid-surrogate recall for constraints.
 //! * [`error`]: the crate's [`DataError`].
 //!
+//! ```
+//! use burn::tensor::Device;
+//! use rein_nn::{Batcher, Digits, MlpConfig, metrics};
+//!
+//! let digits = Digits::load_bundled()?;
+//! let split = digits.split(0.2, 0)?;
+//! let device = Device::flex().autodiff();
+//! let model = MlpConfig::new(64, vec![32], 10).init(0, &device);
+//! let mut batcher = Batcher::new(split.train.n, 64, 0)?;
+//! let batch = batcher.next_batch(); // `batch.indices` index rows of `split.train`
+//! let (x, _y) = split.train.batch_tensors(&batch.indices, &device);
+//! let labels: Vec<usize> = batch.indices.iter().map(|&i| split.train.labels[i]).collect();
+//! let logits = model.forward(x);
+//! if let Some(recall_3) = metrics::soft_recall(logits, &labels, 3, 0.1) {
+//!     let _grads = recall_3.backward();
+//! }
+//! # Ok::<(), rein_nn::DataError>(())
+//! ```
+//!
 //! Everything random in this crate is driven by explicit `u64` seeds through ChaCha8, so runs
 //! are reproducible bit for bit on one platform and independent of thread scheduling.
 

@@ -13,7 +13,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 /// If `classes == 0` or `logits.len()` is not a multiple of `classes`.
 pub fn argmax_rows(logits: &[f32], classes: usize) -> Vec<usize> {
     assert!(
-        classes > 0 && logits.len() % classes == 0,
+        classes > 0 && logits.len().is_multiple_of(classes),
         "{} logits do not form rows of {classes}",
         logits.len()
     );
@@ -40,7 +40,11 @@ pub fn accuracy(predictions: &[usize], labels: &[usize]) -> Option<f64> {
     if labels.is_empty() {
         return None;
     }
-    let hits = predictions.iter().zip(labels).filter(|(p, y)| p == y).count();
+    let hits = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, y)| p == y)
+        .count();
     Some(hits as f64 / labels.len() as f64)
 }
 
@@ -274,8 +278,10 @@ mod tests {
 
     fn soft(logits: &[f32], labels: &[usize], c: usize, class: usize, t: f64) -> Option<f64> {
         let device = Device::flex();
-        let x = Tensor::<2>::from_data(TensorData::new(logits.to_vec(), [labels.len(), c]), &device);
-        soft_recall(x, labels, class, t).map(|r| r.into_data_as::<f64>().try_into_vec::<f64>().unwrap()[0])
+        let x =
+            Tensor::<2>::from_data(TensorData::new(logits.to_vec(), [labels.len(), c]), &device);
+        soft_recall(x, labels, class, t)
+            .map(|r| r.into_data_as::<f64>().try_into_vec::<f64>().unwrap()[0])
     }
 
     #[test]
@@ -293,7 +299,9 @@ mod tests {
         let n = 200;
         let mut state = 12345u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f64 / (1u64 << 31) as f64 * 4.0 - 2.0) as f32
         };
         let logits: Vec<f32> = (0..n * 4).map(|_| next()).collect();
@@ -312,9 +320,15 @@ mod tests {
     #[test]
     fn soft_recall_is_differentiable() {
         let device = Device::flex().autodiff();
-        let x = Tensor::<2>::from_data([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], &device).require_grad();
+        let x =
+            Tensor::<2>::from_data([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], &device).require_grad();
         let r = soft_recall(x.clone(), &[0, 0, 1], 0, 1.0).unwrap();
-        let g = x.grad(&r.backward()).unwrap().into_data().try_into_vec::<f32>().unwrap();
+        let g = x
+            .grad(&r.backward())
+            .unwrap()
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
         // d/dz of mean(sigmoid(z_0 - z_1)) over rows 0 and 1 (s' = s(1-s) / 2 each); row 2 unused.
         let d = |m: f32| {
             let s = 1.0 / (1.0 + (-m).exp());

@@ -1,7 +1,7 @@
 //! Seeded, resumable minibatching over sample indices.
 
-use crate::rng;
 use crate::error::DataError;
+use crate::rng;
 
 /// A minibatch: the indices of its samples (rows of the data set) and the epoch it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,7 +289,10 @@ mod tests {
 
     #[test]
     fn drop_last_skips_short_batches() {
-        let mut b = Batcher::new(10, 4, 0).unwrap().with_drop_last(true).unwrap();
+        let mut b = Batcher::new(10, 4, 0)
+            .unwrap()
+            .with_drop_last(true)
+            .unwrap();
         assert_eq!(b.batches_per_epoch(), 2);
         for _ in 0..6 {
             assert_eq!(b.next_batch().indices.len(), 4);

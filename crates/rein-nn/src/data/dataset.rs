@@ -2,8 +2,8 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::rng;
 use crate::error::DataError;
+use crate::rng;
 
 /// A dense classification data set held on the host.
 ///
@@ -47,7 +47,9 @@ impl Dataset {
         classes: usize,
     ) -> Result<Self, DataError> {
         if d == 0 {
-            return Err(DataError::Shape("feature dimension d must be positive".into()));
+            return Err(DataError::Shape(
+                "feature dimension d must be positive".into(),
+            ));
         }
         let n = labels.len();
         if features.len() != n * d {
@@ -212,7 +214,12 @@ mod tests {
         assert_eq!(s.train.class_counts(), vec![75, 30, 7, 2]);
         assert_eq!(s.train.n + s.test.n, ds.n);
         // Disjoint and covering, rows match their original indices.
-        let mut all: Vec<usize> = s.train_indices.iter().chain(&s.test_indices).copied().collect();
+        let mut all: Vec<usize> = s
+            .train_indices
+            .iter()
+            .chain(&s.test_indices)
+            .copied()
+            .collect();
         all.sort_unstable();
         assert_eq!(all, (0..ds.n).collect::<Vec<_>>());
         for (k, &i) in s.test_indices.iter().enumerate() {
@@ -245,7 +252,10 @@ mod tests {
         let device = Device::flex();
         let (x, y) = ds.batch_tensors(&[3, 0], &device);
         assert_eq!(x.dims(), [2, 2]);
-        assert_eq!(x.into_data().try_into_vec::<f32>().unwrap(), vec![1.0, 1.0, 0.0, 0.0]);
+        assert_eq!(
+            x.into_data().try_into_vec::<f32>().unwrap(),
+            vec![1.0, 1.0, 0.0, 0.0]
+        );
         let y = y.into_data_as::<i64>().try_into_vec::<i64>().unwrap();
         assert_eq!(y, vec![1, 0]);
     }

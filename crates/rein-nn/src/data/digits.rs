@@ -160,7 +160,10 @@ mod tests {
         assert_eq!((ds.n, ds.d, ds.classes), (1797, 64, 10));
         let counts = ds.class_counts();
         assert_eq!(counts.iter().sum::<usize>(), 1797);
-        assert!(counts.iter().all(|&c| (170..=190).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (170..=190).contains(&c)),
+            "{counts:?}"
+        );
         assert!(ds.features.iter().all(|&x| (0.0..=1.0).contains(&x)));
         assert!(ds.features.contains(&1.0));
         // First row of the file: "0,0,5,13,9,1,0,0,..." with label 0.
@@ -193,18 +196,35 @@ mod tests {
         let text = format!("{}\n{}\n", row("1", "0"), row("x", "0"));
         match Digits::parse(text.as_bytes(), src).unwrap_err() {
             DataError::Parse {
-                line, column, field, ..
+                line,
+                column,
+                field,
+                ..
             } => assert_eq!((line, column, field.as_str()), (2, 3, "x")),
             e => panic!("unexpected {e}"),
         }
         let err = Digits::parse(row("17", "0").as_bytes(), src).unwrap_err();
-        assert!(matches!(err, DataError::OutOfRange { line: 1, column: 3, .. }));
+        assert!(matches!(
+            err,
+            DataError::OutOfRange {
+                line: 1,
+                column: 3,
+                ..
+            }
+        ));
         assert!(err.to_string().starts_with("t.csv:1: column 3"), "{err}");
         let err = Digits::parse(row("1", "10").as_bytes(), src).unwrap_err();
         assert!(matches!(err, DataError::OutOfRange { column: 65, .. }));
         let err = Digits::parse(row("1", "2.5").as_bytes(), src).unwrap_err();
         assert!(matches!(err, DataError::OutOfRange { column: 65, .. }));
         let err = Digits::parse("1,2,3\n".as_bytes(), src).unwrap_err();
-        assert!(matches!(err, DataError::FieldCount { line: 1, found: 3, .. }));
+        assert!(matches!(
+            err,
+            DataError::FieldCount {
+                line: 1,
+                found: 3,
+                ..
+            }
+        ));
     }
 }

@@ -5,8 +5,8 @@
 //! 0 first); shuffle through [`Batcher`](super::Batcher) or [`Dataset::split`].
 
 use super::Dataset;
-use crate::rng;
 use crate::error::DataError;
+use crate::rng;
 
 /// Two interleaving half circles in 2-D (as scikit-learn's `make_moons`).
 ///
@@ -82,13 +82,20 @@ pub fn gaussian_mixture(
     let mut stream = rng::chacha(seed, 0);
     let means: Vec<Vec<f64>> = counts
         .iter()
-        .map(|_| (0..dim).map(|_| separation * rng::normal(&mut stream)).collect())
+        .map(|_| {
+            (0..dim)
+                .map(|_| separation * rng::normal(&mut stream))
+                .collect()
+        })
         .collect();
     let mut features = Vec::with_capacity(counts.iter().sum::<usize>() * dim);
     let mut labels = Vec::new();
     for (class, (&count, mean)) in counts.iter().zip(&means).enumerate() {
         for _ in 0..count {
-            features.extend(mean.iter().map(|m| (m + std * rng::normal(&mut stream)) as f32));
+            features.extend(
+                mean.iter()
+                    .map(|m| (m + std * rng::normal(&mut stream)) as f32),
+            );
             labels.push(class);
         }
     }
@@ -140,12 +147,18 @@ mod tests {
         let ds = gaussian_mixture(&[300, 30, 0], 3, 4.0, 0.5, 11).unwrap();
         assert_eq!((ds.n, ds.d, ds.classes), (330, 3, 3));
         assert_eq!(ds.class_counts(), vec![300, 30, 0]);
-        assert_eq!(ds, gaussian_mixture(&[300, 30, 0], 3, 4.0, 0.5, 11).unwrap());
+        assert_eq!(
+            ds,
+            gaussian_mixture(&[300, 30, 0], 3, 4.0, 0.5, 11).unwrap()
+        );
         // Within-class spread is close to `std`.
         let class0: Vec<&[f32]> = (0..300).map(|i| ds.row(i)).collect();
         let mean0: f64 = class0.iter().map(|r| r[0] as f64).sum::<f64>() / 300.0;
-        let var0: f64 =
-            class0.iter().map(|r| (r[0] as f64 - mean0).powi(2)).sum::<f64>() / 300.0;
+        let var0: f64 = class0
+            .iter()
+            .map(|r| (r[0] as f64 - mean0).powi(2))
+            .sum::<f64>()
+            / 300.0;
         assert!((var0.sqrt() - 0.5).abs() < 0.08, "{}", var0.sqrt());
         assert!(gaussian_mixture(&[], 2, 1.0, 1.0, 0).is_err());
         assert!(gaussian_mixture(&[3], 0, 1.0, 1.0, 0).is_err());

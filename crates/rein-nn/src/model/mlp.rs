@@ -95,13 +95,10 @@ impl Mlp {
     /// Logits `[batch, output]` for inputs `[batch, input]`.
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len().saturating_sub(1);
-        self.layers
-            .iter()
-            .enumerate()
-            .fold(input, |x, (l, layer)| {
-                let y = layer.forward(x);
-                if l < last { relu(y) } else { y }
-            })
+        self.layers.iter().enumerate().fold(input, |x, (l, layer)| {
+            let y = layer.forward(x);
+            if l < last { relu(y) } else { y }
+        })
     }
 }
 
@@ -151,7 +148,12 @@ mod tests {
         let device = Device::flex();
         let mut mlp = MlpConfig::new(1, vec![1], 1).init(0, &device);
         let set = |v: f32| Param::from_data(TensorData::new(vec![v], [1, 1]), &device);
-        let zero = || Some(Param::from_data(TensorData::new(vec![0.0f32], [1]), &device));
+        let zero = || {
+            Some(Param::from_data(
+                TensorData::new(vec![0.0f32], [1]),
+                &device,
+            ))
+        };
         mlp.layers[0].weight = set(1.0);
         mlp.layers[0].bias = zero();
         mlp.layers[1].weight = set(2.0);
@@ -167,7 +169,11 @@ mod tests {
         let x = Tensor::<2>::from_data([[1.0, 2.0]], &device);
         let loss = mlp.forward(x).sum();
         let grads = loss.backward();
-        let g = mlp.layers[0].weight.val().grad(&grads).expect("weight gradient");
+        let g = mlp.layers[0]
+            .weight
+            .val()
+            .grad(&grads)
+            .expect("weight gradient");
         assert_eq!(g.dims(), [2, 3]);
     }
 }

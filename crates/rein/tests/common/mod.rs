@@ -34,7 +34,7 @@ impl Point {
         }
     }
     pub fn values(&self) -> Vec<f64> {
-        self.x.val().to_data().convert::<f64>().into_vec::<f64>().unwrap()
+        self.x.val().to_data().convert::<f64>().try_into_vec::<f64>().unwrap()
     }
 }
 

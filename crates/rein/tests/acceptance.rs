@@ -1,0 +1,317 @@
+//! The acceptance cases of spec 01-core, in float64, with the closed forms computed here.
+//! Every scheme x formulation combination that applies must reach the KKT point.
+
+mod common;
+
+use burn::tensor::Tensor;
+use common::*;
+use rein::dual::{DualOptimizer, DualSgd};
+use rein::optim::{Momentum, Sgd, SgdConfig};
+use rein::scheme::{
+    AlternatingDualPrimal, AlternatingPrimalDual, Extragradient, SimultaneousGda, Unconstrained,
+};
+use rein::{
+    CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
+    PenaltyCoefficient,
+};
+
+const SCHEMES: [&str; 4] = ["simultaneous", "dual-primal", "primal-dual", "extragradient"];
+
+/// Runs `steps` steps of the named scheme; returns the final point and the multipliers of
+/// every constraint (in registration order).
+fn solve<F: FnMut(Tensor<1>) -> CmpState>(
+    scheme: &str,
+    primal: Sgd,
+    dual: impl DualOptimizer + 'static,
+    constraints: Constraints,
+    problem: F,
+    x0: &[f64],
+    steps: usize,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    fn run<S: ConstrainedOptimizer, F: FnMut(Tensor<1>) -> CmpState>(
+        mut opt: S,
+        problem: F,
+        x0: &[f64],
+        steps: usize,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let mut p = FnProblem(problem);
+        let mut model = Point::new(x0);
+        for _ in 0..steps {
+            opt.step(&mut p, &mut model, &()).expect("step");
+        }
+        let lambdas = opt
+            .constraints()
+            .iter()
+            .map(|c| c.multipliers().map(<[f64]>::to_vec).unwrap_or_default())
+            .collect();
+        (model.values(), lambdas)
+    }
+    match scheme {
+        "simultaneous" => run(SimultaneousGda::new(primal, dual, constraints).unwrap(), problem, x0, steps),
+        "dual-primal" => run(AlternatingDualPrimal::new(primal, dual, constraints).unwrap(), problem, x0, steps),
+        "primal-dual" => run(AlternatingPrimalDual::new(primal, dual, constraints).unwrap(), problem, x0, steps),
+        "extragradient" => run(Extragradient::new(primal, dual, constraints).unwrap(), problem, x0, steps),
+        "unconstrained" => run(Unconstrained::new(primal, constraints).unwrap(), problem, x0, steps),
+        other => panic!("unknown scheme {other}"),
+    }
+}
+
+fn sgd(lr: f64) -> Sgd {
+    Sgd::new(SgdConfig::new(lr)).unwrap()
+}
+
+fn with_formulation(c: Constraint, f: Formulation, coefficient: f64) -> Constraint {
+    match f {
+        Formulation::Lagrangian => c,
+        _ => c.formulation(f).penalty(PenaltyCoefficient::scalar(coefficient)),
+    }
+}
+
+#[test]
+fn equality_min_norm_on_a_line() {
+    // min x^2 + y^2  s.t.  x + y - 1 = 0  ->  x* = (1/2, 1/2), mu* = -1 (L = f + mu h).
+    let (x_star, mu_star) = (vec![0.5, 0.5], -1.0);
+    for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
+        for scheme in SCHEMES {
+            let cs = Constraints::new()
+                .add(with_formulation(Constraint::equality("line", 1), f, 1.0))
+                .unwrap();
+            let (x, mu) = solve(
+                scheme,
+                sgd(0.1),
+                DualSgd::new(0.2).unwrap(),
+                cs,
+                |x: Tensor<1>| {
+                    let h = x.clone().sum().sub_scalar(1.0);
+                    state_with(Some((x.clone() * x).sum()), vec![("line", ConstraintState::new(h))])
+                },
+                &[2.0, -1.0],
+                2000,
+            );
+            assert!(max_abs_diff(&x, &x_star) < 1e-4, "{f:?} {scheme}: x = {x:?}");
+            assert!((mu[0][0] - mu_star).abs() < 1e-4, "{f:?} {scheme}: mu = {mu:?}");
+        }
+    }
+}
+
+#[test]
+fn inequality_active_bound() {
+    // min (x - 2)^2  s.t.  x - 1 <= 0  ->  x* = 1, lambda* = 2.
+    for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
+        for scheme in SCHEMES {
+            let cs = Constraints::new()
+                .add(with_formulation(Constraint::inequality("bound", 1), f, 1.0))
+                .unwrap();
+            let (x, l) = solve(
+                scheme,
+                sgd(0.1),
+                DualSgd::new(0.2).unwrap(),
+                cs,
+                |x: Tensor<1>| {
+                    let d = x.clone().sub_scalar(2.0);
+                    state_with(
+                        Some((d.clone() * d).sum()),
+                        vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
+                    )
+                },
+                &[-3.0],
+                2000,
+            );
+            assert!((x[0] - 1.0).abs() < 1e-4, "{f:?} {scheme}: x = {x:?}");
+            assert!((l[0][0] - 2.0).abs() < 1e-4, "{f:?} {scheme}: lambda = {l:?}");
+        }
+    }
+}
+
+#[test]
+fn inequality_bound_by_quadratic_penalty() {
+    // Quadratic penalty c/2 relu(x-1)^2: x_c = (4 + c)/(2 + c), within 1e-3 of x* for c = 4000.
+    let c = 4000.0;
+    let cs = Constraints::new()
+        .add(
+            Constraint::inequality("bound", 1)
+                .formulation(Formulation::QuadraticPenalty)
+                .penalty(PenaltyCoefficient::scalar(c)),
+        )
+        .unwrap();
+    let (x, _) = solve(
+        "unconstrained",
+        sgd(1.0 / (2.0 + c)),
+        DualSgd::new(0.0).unwrap(),
+        cs,
+        |x: Tensor<1>| {
+            let d = x.clone().sub_scalar(2.0);
+            state_with(Some((d.clone() * d).sum()), vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))])
+        },
+        &[3.0],
+        200,
+    );
+    let x_c = (4.0 + c) / (2.0 + c);
+    assert!((x[0] - x_c).abs() < 1e-9, "x = {x:?}, closed form {x_c}");
+    assert!((x[0] - 1.0).abs() < 1e-3);
+}
+
+#[test]
+fn equality_on_a_circle() {
+    // min x1 + x2  s.t.  x1^2 + x2^2 - 2 = 0  ->  x* = (-1, -1), mu* = 1/2.
+    for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
+        for scheme in SCHEMES {
+            let cs = Constraints::new()
+                .add(
+                    with_formulation(Constraint::equality("circle", 1), f, 1.0)
+                        .initial_multiplier(vec![0.2]),
+                )
+                .unwrap();
+            let (x, mu) = solve(
+                scheme,
+                sgd(0.05),
+                DualSgd::new(0.05).unwrap(),
+                cs,
+                |x: Tensor<1>| {
+                    let h = (x.clone() * x.clone()).sum().sub_scalar(2.0);
+                    state_with(Some(x.sum()), vec![("circle", ConstraintState::new(h))])
+                },
+                &[-1.4, -0.3],
+                6000,
+            );
+            assert!(max_abs_diff(&x, &[-1.0, -1.0]) < 1e-4, "{f:?} {scheme}: x = {x:?}");
+            assert!((mu[0][0] - 0.5).abs() < 1e-4, "{f:?} {scheme}: mu = {mu:?}");
+        }
+    }
+}
+
+/// Random well-conditioned constraint matrices: identity-dominated rows, scaled.
+fn random_problem(seed: u64, n: usize, m: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut rng = Rng(seed);
+    let mut a = rng.matrix(m, n);
+    for (i, row) in a.iter_mut().enumerate() {
+        row[i] += 2.0;
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        row.iter_mut().for_each(|v| *v /= norm);
+    }
+    (a, rng.vector(m))
+}
+
+#[test]
+fn random_inequality_kkt_every_scheme_and_formulation() {
+    for (seed, n) in [(1, 5), (2, 8), (3, 10)] {
+        let (a, b) = random_problem(seed, n, 5);
+        let (x_star, l_star) = qp_inequality(&a, &b);
+        assert!(l_star.iter().any(|l| *l > 1e-3), "seed {seed}: need an active constraint");
+        let problem = |x: Tensor<1>| {
+            let g = matvec(&a, x.clone()) - constant(&b);
+            state_with(Some((x.clone() * x).sum()), vec![("Ax<=b", ConstraintState::new(g))])
+        };
+        for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
+            for scheme in SCHEMES {
+                let cs = Constraints::new()
+                    .add(with_formulation(Constraint::inequality("Ax<=b", 5), f, 1.0))
+                    .unwrap();
+                let (x, l) = solve(scheme, sgd(0.2), DualSgd::new(0.3).unwrap(), cs, problem, &vec![0.0; n], 3000);
+                assert!(max_abs_diff(&x, &x_star) < 1e-4, "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}");
+                assert!(max_abs_diff(&l[0], &l_star) < 1e-4, "seed {seed} {f:?} {scheme}: lambda {:?} vs {l_star:?}", l[0]);
+            }
+        }
+        // Quadratic penalty: x_c -> x* as c grows; Nesterov handles the conditioning.
+        let c = 2e4;
+        let cs = Constraints::new()
+            .add(
+                Constraint::inequality("Ax<=b", 5)
+                    .formulation(Formulation::QuadraticPenalty)
+                    .penalty(PenaltyCoefficient::scalar(c)),
+            )
+            .unwrap();
+        let lr = 1.0 / (2.0 + c * 5.0);
+        let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
+        let (x, _) = solve("unconstrained", opt, DualSgd::new(0.0).unwrap(), cs, problem, &vec![0.0; n], 20_000);
+        assert!(max_abs_diff(&x, &x_star) < 1e-3, "seed {seed} penalty: x {x:?} vs {x_star:?}");
+    }
+}
+
+#[test]
+fn random_equality_kkt_every_scheme_and_formulation() {
+    for (seed, n) in [(11, 5), (12, 8), (13, 10)] {
+        let (c_mat, d) = random_problem(seed, n, 5);
+        // Closed form: x* = C^T (C C^T)^-1 d, mu* = -2 (C C^T)^-1 d.
+        let y = solve_linear(&gram(&c_mat), &d);
+        let x_star = at_y(&c_mat, &y);
+        let mu_star: Vec<f64> = y.iter().map(|v| -2.0 * v).collect();
+        let problem = |x: Tensor<1>| {
+            let h = matvec(&c_mat, x.clone()) - constant(&d);
+            state_with(Some((x.clone() * x).sum()), vec![("Cx=d", ConstraintState::new(h))])
+        };
+        for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
+            for scheme in SCHEMES {
+                let cs = Constraints::new()
+                    .add(with_formulation(Constraint::equality("Cx=d", 5), f, 1.0))
+                    .unwrap();
+                let (x, mu) = solve(scheme, sgd(0.2), DualSgd::new(0.3).unwrap(), cs, problem, &vec![0.0; n], 3000);
+                assert!(max_abs_diff(&x, &x_star) < 1e-4, "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}");
+                assert!(max_abs_diff(&mu[0], &mu_star) < 1e-4, "seed {seed} {f:?} {scheme}: mu {:?} vs {mu_star:?}", mu[0]);
+            }
+        }
+        let c = 2e4;
+        let cs = Constraints::new()
+            .add(
+                Constraint::equality("Cx=d", 5)
+                    .formulation(Formulation::QuadraticPenalty)
+                    .penalty(PenaltyCoefficient::scalar(c)),
+            )
+            .unwrap();
+        let lr = 1.0 / (2.0 + c * 5.0);
+        let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
+        let (x, _) = solve("unconstrained", opt, DualSgd::new(0.0).unwrap(), cs, problem, &vec![0.0; n], 20_000);
+        assert!(max_abs_diff(&x, &x_star) < 1e-3, "seed {seed} penalty: x {x:?} vs {x_star:?}");
+    }
+}
+
+fn solve_linear(m: &[Vec<f64>], r: &[f64]) -> Vec<f64> {
+    common::solve(m, r)
+}
+
+#[test]
+fn maximum_entropy_die() {
+    // max H(p) s.t. sum p = 1, sum i p_i = 4.5  ->  p_i ∝ exp(beta i), beta solving the mean.
+    let mean = |beta: f64| {
+        let w: Vec<f64> = (1..=6).map(|i| (beta * i as f64).exp()).collect();
+        (1..=6).map(|i| i as f64 * w[i - 1]).sum::<f64>() / w.iter().sum::<f64>()
+    };
+    let (mut lo, mut hi) = (0.0, 2.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mean(mid) < 4.5 { lo = mid } else { hi = mid }
+    }
+    let beta = 0.5 * (lo + hi);
+    assert!((beta - 0.3710489).abs() < 1e-6, "beta = {beta}");
+    let w: Vec<f64> = (1..=6).map(|i| (beta * i as f64).exp()).collect();
+    let z: f64 = w.iter().sum();
+    let p_star: Vec<f64> = w.iter().map(|v| v / z).collect();
+    let faces = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    for scheme in SCHEMES {
+        let cs = Constraints::new()
+            .add(Constraint::equality("sum", 1).formulation(Formulation::AugmentedLagrangian).penalty(PenaltyCoefficient::scalar(1.0)))
+            .unwrap()
+            .add(Constraint::equality("mean", 1).formulation(Formulation::AugmentedLagrangian).penalty(PenaltyCoefficient::scalar(1.0)))
+            .unwrap();
+        let (p, _) = solve(
+            scheme,
+            sgd(0.01),
+            DualSgd::new(0.05).unwrap(),
+            cs,
+            |p: Tensor<1>| {
+                let neg_entropy = (p.clone() * p.clone().log()).sum();
+                let sum = p.clone().sum().sub_scalar(1.0);
+                let mean = (p * constant(&faces)).sum().sub_scalar(4.5);
+                state_with(
+                    Some(neg_entropy),
+                    vec![("sum", ConstraintState::new(sum)), ("mean", ConstraintState::new(mean))],
+                )
+            },
+            &[1.0 / 6.0; 6],
+            20_000,
+        );
+        assert!(max_abs_diff(&p, &p_star) < 1e-5, "{scheme}: p = {p:?} vs {p_star:?}");
+        let given = [0.054353, 0.078772, 0.114160, 0.165447, 0.239774, 0.347494];
+        assert!(max_abs_diff(&p, &given) < 1e-5, "{scheme}: p = {p:?}");
+    }
+}
