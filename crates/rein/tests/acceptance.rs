@@ -308,7 +308,7 @@ fn maximum_entropy_die() {
                 )
             },
             &[1.0 / 6.0; 6],
-            20_000,
+            4_000,
         );
         assert!(max_abs_diff(&p, &p_star) < 1e-5, "{scheme}: p = {p:?} vs {p_star:?}");
         let given = [0.054353, 0.078772, 0.114160, 0.165447, 0.239774, 0.347494];

@@ -1,0 +1,17 @@
+//! Run reports: training history (`history.csv`), final metrics (`metrics.json`), PNG plots
+//! and a plain-text results table.
+//!
+//! Every file is written atomically (a temporary file in the same directory, synced, then
+//! renamed over the target), so a crash or a concurrent reader never sees half a file.
+
+mod atomic;
+pub mod history;
+pub mod metrics;
+pub mod plot;
+pub mod table;
+
+pub use atomic::write_atomic;
+pub use history::History;
+pub use metrics::{read_metrics_json, write_metrics_json};
+pub use plot::{Panel, plot_series, plot_two_panel};
+pub use table::{Align, Table};
