@@ -53,7 +53,10 @@ fn main() -> anyhow::Result<()> {
     let mut problem = ActiveBound;
 
     println!("min (x-2)^2 s.t. x - 1 <= 0, from x0 = -3 (primal lr 0.1, dual lr 0.2)");
-    println!("{:>6} {:>12} {:>12} {:>12} {:>12}", "step", "x", "lambda", "loss", "x - 1");
+    println!(
+        "{:>6} {:>12} {:>12} {:>12} {:>12}",
+        "step", "x", "lambda", "loss", "x - 1"
+    );
     let steps = 2000;
     for step in 1..=steps {
         let report = opt.step(&mut problem, &mut model, &())?;
@@ -71,11 +74,33 @@ fn main() -> anyhow::Result<()> {
     }
 
     let x = model.values()[0];
-    let lambda = opt.constraints().get("x<=1").and_then(|c| c.multipliers()).expect("a multiplier")[0];
+    let lambda = opt
+        .constraints()
+        .get("x<=1")
+        .and_then(|c| c.multipliers())
+        .expect("a multiplier")[0];
     println!();
-    println!("{:>8} {:>14} {:>14} {:>10}", "", "rein", "closed form", "|error|");
-    println!("{:>8} {:>14.10} {:>14.10} {:>10.1e}", "x", x, 1.0, (x - 1.0).abs());
-    println!("{:>8} {:>14.10} {:>14.10} {:>10.1e}", "lambda", lambda, 2.0, (lambda - 2.0).abs());
-    anyhow::ensure!((x - 1.0).abs() < 1e-6 && (lambda - 2.0).abs() < 1e-6, "did not converge");
+    println!(
+        "{:>8} {:>14} {:>14} {:>10}",
+        "", "rein", "closed form", "|error|"
+    );
+    println!(
+        "{:>8} {:>14.10} {:>14.10} {:>10.1e}",
+        "x",
+        x,
+        1.0,
+        (x - 1.0).abs()
+    );
+    println!(
+        "{:>8} {:>14.10} {:>14.10} {:>10.1e}",
+        "lambda",
+        lambda,
+        2.0,
+        (lambda - 2.0).abs()
+    );
+    anyhow::ensure!(
+        (x - 1.0).abs() < 1e-6 && (lambda - 2.0).abs() < 1e-6,
+        "did not converge"
+    );
     Ok(())
 }

@@ -38,7 +38,9 @@ impl Cmp<Point> for MinNormOnALine {
         let p = model.x.val();
         let loss = (p.clone() * p.clone()).sum();
         let h = p.sum().sub_scalar(1.0);
-        Ok(CmpState::new().loss(loss).observe("x+y=1", ConstraintState::new(h)))
+        Ok(CmpState::new()
+            .loss(loss)
+            .observe("x+y=1", ConstraintState::new(h)))
     }
 }
 
@@ -57,8 +59,13 @@ fn main() -> anyhow::Result<()> {
     let mut model = Point::new(&[0.0, 0.0]);
     let mut problem = MinNormOnALine;
 
-    println!("min x^2 + y^2 s.t. x + y = 1, augmented Lagrangian, c0 = 0.5, c <- 1.02 c while |h| > 1e-4");
-    println!("{:>6} {:>12} {:>12} {:>12} {:>12} {:>10}", "step", "x", "y", "mu", "h", "c");
+    println!(
+        "min x^2 + y^2 s.t. x + y = 1, augmented Lagrangian, c0 = 0.5, c <- 1.02 c while |h| > 1e-4"
+    );
+    println!(
+        "{:>6} {:>12} {:>12} {:>12} {:>12} {:>10}",
+        "step", "x", "y", "mu", "h", "c"
+    );
     let steps = 500;
     for step in 1..=steps {
         let report = opt.step(&mut problem, &mut model, &())?;
@@ -77,12 +84,35 @@ fn main() -> anyhow::Result<()> {
     let mu = entry.multipliers().expect("a multiplier")[0];
     let c = entry.penalty_coefficients().expect("a penalty")[0];
     println!();
-    println!("{:>8} {:>14} {:>14} {:>10}", "", "rein", "closed form", "|error|");
-    println!("{:>8} {:>14.10} {:>14.10} {:>10.1e}", "x", p[0], 0.5, (p[0] - 0.5).abs());
-    println!("{:>8} {:>14.10} {:>14.10} {:>10.1e}", "y", p[1], 0.5, (p[1] - 0.5).abs());
-    println!("{:>8} {:>14.10} {:>14.10} {:>10.1e}", "mu", mu, -1.0, (mu + 1.0).abs());
-    println!("penalty coefficient: c = {c:.6} (from 0.5; it grew on every step with |h| > 1e-4, i.e. {:.0} steps)",
-        (c / 0.5).ln() / 1.02f64.ln());
+    println!(
+        "{:>8} {:>14} {:>14} {:>10}",
+        "", "rein", "closed form", "|error|"
+    );
+    println!(
+        "{:>8} {:>14.10} {:>14.10} {:>10.1e}",
+        "x",
+        p[0],
+        0.5,
+        (p[0] - 0.5).abs()
+    );
+    println!(
+        "{:>8} {:>14.10} {:>14.10} {:>10.1e}",
+        "y",
+        p[1],
+        0.5,
+        (p[1] - 0.5).abs()
+    );
+    println!(
+        "{:>8} {:>14.10} {:>14.10} {:>10.1e}",
+        "mu",
+        mu,
+        -1.0,
+        (mu + 1.0).abs()
+    );
+    println!(
+        "penalty coefficient: c = {c:.6} (from 0.5; it grew on every step with |h| > 1e-4, i.e. {:.0} steps)",
+        (c / 0.5).ln() / 1.02f64.ln()
+    );
     anyhow::ensure!(
         (p[0] - 0.5).abs() < 1e-6 && (p[1] - 0.5).abs() < 1e-6 && (mu + 1.0).abs() < 1e-6,
         "did not converge"

@@ -30,8 +30,8 @@ use rein::{
 use rein_examples::{Point, vector};
 
 const TARGET: [f64; 3] = [2.0, -1.0, 3.0];
-const N: usize = 150;
-const M: usize = 250;
+const N: usize = 400;
+const M: usize = 600;
 
 /// `min ||x - t||^2 s.t. x <= 1` componentwise.
 struct BoxedProjection;
@@ -69,7 +69,11 @@ fn train(opt: &mut Optimizer, model: &mut Point, steps: usize) -> anyhow::Result
 }
 
 fn multipliers(opt: &Optimizer) -> Vec<f64> {
-    opt.constraints().get("x<=1").and_then(|c| c.multipliers()).expect("a multiplier").to_vec()
+    opt.constraints()
+        .get("x<=1")
+        .and_then(|c| c.multipliers())
+        .expect("a multiplier")
+        .to_vec()
 }
 
 /// Everything that evolves (model and optimizer), as one state dictionary.
@@ -100,7 +104,8 @@ fn main() -> anyhow::Result<()> {
         let mut model = Point::new(&x0);
         train(&mut opt, &mut model, N)?;
         let mut ck = Checkpoint::new();
-        ck.metadata.insert("example".into(), "04_checkpoint_resume".into());
+        ck.metadata
+            .insert("example".into(), "04_checkpoint_resume".into());
         ck.state.put_module("model", &model);
         ck.put("opt", &opt)?;
         ck.save(&path)?;
@@ -119,7 +124,9 @@ fn main() -> anyhow::Result<()> {
 
     // Resume into fresh objects; the fresh model starts elsewhere and is overwritten.
     let ck = Checkpoint::load(&path)?;
-    let mut model = ck.state.load_module("model", Point::new(&[9.0, 9.0, 9.0]))?;
+    let mut model = ck
+        .state
+        .load_module("model", Point::new(&[9.0, 9.0, 9.0]))?;
     let mut opt = fresh_optimizer()?;
     ck.restore("opt", &mut opt)?;
     println!(
@@ -133,15 +140,34 @@ fn main() -> anyhow::Result<()> {
     let (x, x_ref) = (model.values(), ref_model.values());
     let (l, l_ref) = (multipliers(&opt), multipliers(&ref_opt));
     println!();
-    println!("after {} steps ({N} + {M} resumed vs {} uninterrupted):", opt.steps_taken(), N + M);
-    println!("{:>10} {:>24} {:>24} {:>12}", "", "resumed", "uninterrupted", "closed form");
+    println!(
+        "after {} steps ({N} + {M} resumed vs {} uninterrupted):",
+        opt.steps_taken(),
+        N + M
+    );
+    println!(
+        "{:>10} {:>24} {:>24} {:>12}",
+        "", "resumed", "uninterrupted", "closed form"
+    );
     let closed_x = [1.0, -1.0, 1.0];
     let closed_l = [2.0, 0.0, 4.0];
     for i in 0..3 {
-        println!("{:>10} {:>24.17} {:>24.17} {:>12}", format!("x[{i}]"), x[i], x_ref[i], closed_x[i]);
+        println!(
+            "{:>10} {:>24.17} {:>24.17} {:>12}",
+            format!("x[{i}]"),
+            x[i],
+            x_ref[i],
+            closed_x[i]
+        );
     }
     for i in 0..3 {
-        println!("{:>10} {:>24.17} {:>24.17} {:>12}", format!("lambda[{i}]"), l[i], l_ref[i], closed_l[i]);
+        println!(
+            "{:>10} {:>24.17} {:>24.17} {:>12}",
+            format!("lambda[{i}]"),
+            l[i],
+            l_ref[i],
+            closed_l[i]
+        );
     }
 
     // Bit-for-bit comparison: parameters, multipliers, then every state entry.
@@ -155,7 +181,8 @@ fn main() -> anyhow::Result<()> {
         .copied()
         .filter(|k| {
             let (da, db) = (a.get_data(k), b.get_data(k));
-            da.map(|d| (d.as_bytes(), d.shape(), d.dtype())) != db.map(|d| (d.as_bytes(), d.shape(), d.dtype()))
+            da.map(|d| (d.as_bytes(), d.shape(), d.dtype()))
+                != db.map(|d| (d.as_bytes(), d.shape(), d.dtype()))
         })
         .collect();
     println!();
@@ -165,9 +192,16 @@ fn main() -> anyhow::Result<()> {
         "all {} state entries equal: {}{}",
         keys.len(),
         same_keys && differing.is_empty(),
-        if differing.is_empty() { String::new() } else { format!(" (differ: {differing:?})") }
+        if differing.is_empty() {
+            String::new()
+        } else {
+            format!(" (differ: {differing:?})")
+        }
     );
-    anyhow::ensure!(same_x && same_l && same_keys && differing.is_empty(), "resume is not bit-exact");
+    anyhow::ensure!(
+        same_x && same_l && same_keys && differing.is_empty(),
+        "resume is not bit-exact"
+    );
     println!("resumed run == uninterrupted run, bit for bit");
     Ok(())
 }

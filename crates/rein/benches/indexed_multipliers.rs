@@ -101,7 +101,10 @@ fn batches(n: usize) -> Vec<Batch> {
                     indices.push(i);
                 }
             }
-            let (mut a, mut b) = (Vec::with_capacity(OBSERVED * DIM), Vec::with_capacity(OBSERVED));
+            let (mut a, mut b) = (
+                Vec::with_capacity(OBSERVED * DIM),
+                Vec::with_capacity(OBSERVED),
+            );
             for &i in &indices {
                 let (ai, bi) = sample(i);
                 a.extend_from_slice(&ai);
@@ -125,9 +128,10 @@ impl Cmp<Point> for PerSample {
         let b = Tensor::<1>::from_data(TensorData::new(batch.b.clone(), [OBSERVED]), &dev);
         let g = a.matmul(x.clone().reshape([DIM, 1])).reshape([OBSERVED]) - b;
         let d = x.sub_scalar(1.0);
-        Ok(CmpState::new()
-            .loss((d.clone() * d).sum())
-            .observe("per_sample", ConstraintState::new(g).indices(batch.indices.clone())))
+        Ok(CmpState::new().loss((d.clone() * d).sum()).observe(
+            "per_sample",
+            ConstraintState::new(g).indices(batch.indices.clone()),
+        ))
     }
 }
 
@@ -150,7 +154,10 @@ fn bench_dual(c: &mut Criterion, name: &str, dual: impl DualOptimizer + Clone + 
         )
         .expect("valid optimizer");
         let mut model = Point {
-            x: Param::from_tensor(Tensor::from_data(TensorData::new(vec![0.0; DIM], [DIM]), &dev)),
+            x: Param::from_tensor(Tensor::from_data(
+                TensorData::new(vec![0.0; DIM], [DIM]),
+                &dev,
+            )),
         };
         let mut k = 0usize;
         group.bench_function(BenchmarkId::new(name, n), |bench| {
@@ -162,7 +169,11 @@ fn bench_dual(c: &mut Criterion, name: &str, dual: impl DualOptimizer + Clone + 
                 black_box(report.lagrangian)
             })
         });
-        let lambda = opt.constraints().get("per_sample").and_then(|e| e.multipliers()).expect("multipliers");
+        let lambda = opt
+            .constraints()
+            .get("per_sample")
+            .and_then(|e| e.multipliers())
+            .expect("multipliers");
         let touched = lambda.iter().filter(|l| **l != 0.0).count();
         assert!(lambda.iter().all(|l| l.is_finite() && *l >= 0.0));
         eprintln!("{name} n={n}: {k} steps, {touched} multipliers > 0");
@@ -173,7 +184,11 @@ fn bench_dual(c: &mut Criterion, name: &str, dual: impl DualOptimizer + Clone + 
 fn indexed_multipliers(c: &mut Criterion) {
     bench_dual(c, "DualSgd", DualSgd::new(1e-2).expect("valid lr"));
     bench_dual(c, "DualAdam", DualAdam::new(1e-2).expect("valid lr"));
-    bench_dual(c, "NuPi", NuPi::new(1e-2, 1.0, 1.0, 0.5).expect("valid gains"));
+    bench_dual(
+        c,
+        "NuPi",
+        NuPi::new(1e-2, 1.0, 1.0, 0.5).expect("valid gains"),
+    );
 }
 
 criterion_group!(benches, indexed_multipliers);

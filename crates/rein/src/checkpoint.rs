@@ -195,10 +195,12 @@ impl Checkpoint {
                 name: name.clone(),
                 reason: format!("dtype {:?} cannot be checkpointed", data.dtype()),
             })?;
-            let view = TensorView::new(dtype, data.shape().to_vec(), data.as_bytes())
-                .map_err(|e| ReinError::State {
-                    name: name.clone(),
-                    reason: e.to_string(),
+            let view =
+                TensorView::new(dtype, data.shape().to_vec(), data.as_bytes()).map_err(|e| {
+                    ReinError::State {
+                        name: name.clone(),
+                        reason: e.to_string(),
+                    }
                 })?;
             views.push((name.clone(), view));
         }
@@ -209,11 +211,15 @@ impl Checkpoint {
             .collect();
         meta.insert("rein.format".into(), FORMAT.into());
         meta.insert("rein.version".into(), VERSION.to_string());
-        meta.insert("rein.checksum".into(), format!("{:016x}", checksum(&self.state)));
-        let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| ReinError::Checkpoint {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        meta.insert(
+            "rein.checksum".into(),
+            format!("{:016x}", checksum(&self.state)),
+        );
+        let bytes =
+            safetensors::serialize(views, Some(meta)).map_err(|e| ReinError::Checkpoint {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -237,8 +243,11 @@ impl Checkpoint {
             path: path.to_path_buf(),
             source,
         })?;
-        let st = SafeTensors::deserialize(&bytes)
-            .map_err(|e| bad(format!("not a readable rein checkpoint (truncated or foreign): {e}")))?;
+        let st = SafeTensors::deserialize(&bytes).map_err(|e| {
+            bad(format!(
+                "not a readable rein checkpoint (truncated or foreign): {e}"
+            ))
+        })?;
         let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
         let meta = header.metadata().clone().unwrap_or_default();
         match meta.get("rein.format").map(String::as_str) {
@@ -257,8 +266,12 @@ impl Checkpoint {
         }
         let mut state = StateDict::new();
         for (name, view) in st.tensors() {
-            let dtype = from_safetensors(view.dtype())
-                .ok_or_else(|| bad(format!("entry `{name}` has unsupported dtype {:?}", view.dtype())))?;
+            let dtype = from_safetensors(view.dtype()).ok_or_else(|| {
+                bad(format!(
+                    "entry `{name}` has unsupported dtype {:?}",
+                    view.dtype()
+                ))
+            })?;
             state.put_data(
                 &name,
                 TensorData::from_bytes_vec(view.data().to_vec(), view.shape().to_vec(), dtype),
@@ -267,7 +280,9 @@ impl Checkpoint {
         let expected = meta.get("rein.checksum").cloned().unwrap_or_default();
         let actual = format!("{:016x}", checksum(&state));
         if expected != actual {
-            return Err(bad(format!("checksum mismatch (corrupted file): stored {expected}, computed {actual}")));
+            return Err(bad(format!(
+                "checksum mismatch (corrupted file): stored {expected}, computed {actual}"
+            )));
         }
         let metadata = meta
             .into_iter()

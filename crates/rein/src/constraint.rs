@@ -184,6 +184,7 @@ impl Constraints {
     }
 
     /// Validates `constraint` and registers it. Errors name the constraint.
+    #[allow(clippy::should_implement_trait)] // a fallible builder step, not `std::ops::Add`
     pub fn add(mut self, constraint: Constraint) -> Result<Self> {
         self.push(constraint)?;
         Ok(self)
@@ -197,13 +198,17 @@ impl Constraints {
             reason,
         };
         if name.is_empty() || name.contains(['/', '\n']) {
-            return Err(bad("names must be non-empty and contain no '/' or newline".into()));
+            return Err(bad(
+                "names must be non-empty and contain no '/' or newline".into()
+            ));
         }
         if self.entries.iter().any(|e| e.config.name == name) {
             return Err(ReinError::DuplicateConstraint(name));
         }
         if constraint.size == 0 {
-            return Err(bad("a constraint group must hold at least one constraint".into()));
+            return Err(bad(
+                "a constraint group must hold at least one constraint".into()
+            ));
         }
         let f = constraint.formulation;
         let multiplier = if f.has_multiplier() {

@@ -24,7 +24,9 @@ impl std::str::FromStr for DeviceKind {
             "tch" => Ok(Self::Tch),
             "cuda" => Ok(Self::Cuda),
             "wgpu" => Ok(Self::Wgpu),
-            other => Err(format!("unknown device `{other}` (expected flex, tch, cuda or wgpu)")),
+            other => Err(format!(
+                "unknown device `{other}` (expected flex, tch, cuda or wgpu)"
+            )),
         }
     }
 }

@@ -27,7 +27,11 @@ impl DualSide {
     /// Takes the constraints and allocates dual-optimizer state for each multiplier.
     pub fn new(mut constraints: Constraints, default: Box<dyn DualOptimizer>) -> Result<Self> {
         for e in &mut constraints.entries {
-            let dual = e.config.dual_optimizer.clone().unwrap_or_else(|| default.clone());
+            let dual = e
+                .config
+                .dual_optimizer
+                .clone()
+                .unwrap_or_else(|| default.clone());
             dual.validate_for(&e.config.name, e.config.size)?;
             if let Some(m) = &mut e.multiplier {
                 m.attach(dual.as_ref());
@@ -129,7 +133,10 @@ impl DualSide {
             .filter(|o| o.dual)
             .filter_map(|o| {
                 let m = self.constraints.entries[o.entry].multiplier.as_ref()?;
-                Some((o.entry, o.strict_indices.iter().map(|&i| (i, m.values[i])).collect()))
+                Some((
+                    o.entry,
+                    o.strict_indices.iter().map(|&i| (i, m.values[i])).collect(),
+                ))
             })
             .collect()
     }

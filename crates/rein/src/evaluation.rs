@@ -120,7 +120,9 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
             return Err(bad("strict_indices given without a strict_violation"));
         }
         if st.primal_requires_violation() && st.violation.is_none() {
-            return Err(bad("contributes_to_primal needs a differentiable violation"));
+            return Err(bad(
+                "contributes_to_primal needs a differentiable violation",
+            ));
         }
         let violation_values = match &st.violation {
             Some(v) => {
@@ -137,7 +139,9 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
                 ix.clone()
             }
             (None, true) if st.violation.is_some() => {
-                return Err(bad("an indexed constraint needs `indices` for its violation"));
+                return Err(bad(
+                    "an indexed constraint needs `indices` for its violation",
+                ));
             }
             (None, _) => (0..c.size).collect(),
             (Some(_), false) => {
@@ -149,7 +153,11 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
         if st.violation.is_some() && violation_values.len() != indices.len() {
             return Err(ReinError::ShapeMismatch {
                 constraint: name,
-                what: if indexed { "violation length vs indices" } else { "violation length vs constraint size" },
+                what: if indexed {
+                    "violation length vs indices"
+                } else {
+                    "violation length vs constraint size"
+                },
                 expected: indices.len(),
                 got: violation_values.len(),
             });

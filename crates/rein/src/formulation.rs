@@ -156,7 +156,12 @@ mod tests {
 
     #[test]
     fn augmented_inequality_matches_the_defining_formula() {
-        for &(l, c, g) in &[(0.5, 2.0, 0.3), (0.5, 2.0, -1.0), (0.0, 1.0, 0.2), (3.0, 0.1, -50.0)] {
+        for &(l, c, g) in &[
+            (0.5, 2.0, 0.3),
+            (0.5, 2.0, -1.0),
+            (0.0, 1.0, 0.2),
+            (3.0, 0.1, -50.0),
+        ] {
             let co = primal_coefficients(
                 Formulation::AugmentedLagrangian,
                 ConstraintKind::Inequality,

@@ -69,12 +69,18 @@ impl PenaltyUpdater {
     fn validate(&self) -> Result<()> {
         ensure_hparam(self.tol >= 0.0, "tol", self.tol, "must be >= 0")?;
         match self.growth {
-            PenaltyGrowth::Multiplicative { gamma } => {
-                ensure_hparam(gamma >= 1.0 && gamma.is_finite(), "gamma", gamma, "must be >= 1")
-            }
-            PenaltyGrowth::Additive { delta } => {
-                ensure_hparam(delta >= 0.0 && delta.is_finite(), "delta", delta, "must be >= 0")
-            }
+            PenaltyGrowth::Multiplicative { gamma } => ensure_hparam(
+                gamma >= 1.0 && gamma.is_finite(),
+                "gamma",
+                gamma,
+                "must be >= 1",
+            ),
+            PenaltyGrowth::Additive { delta } => ensure_hparam(
+                delta >= 0.0 && delta.is_finite(),
+                "delta",
+                delta,
+                "must be >= 0",
+            ),
         }
     }
 
@@ -216,7 +222,8 @@ mod tests {
 
     #[test]
     fn per_entry_updates_only_observed_entries() {
-        let mut p = PenaltyCoefficient::per_entry(vec![1.0; 4]).updater(PenaltyUpdater::additive(1.0));
+        let mut p =
+            PenaltyCoefficient::per_entry(vec![1.0; 4]).updater(PenaltyUpdater::additive(1.0));
         p.update(ConstraintKind::Equality, &[-0.5, 0.0], &[3, 1]);
         assert_eq!(p.values(), &[1.0, 1.0, 1.0, 2.0]);
     }
@@ -224,9 +231,18 @@ mod tests {
     #[test]
     fn invalid_updaters_are_rejected_by_name() {
         for (p, field) in [
-            (PenaltyCoefficient::scalar(1.0).updater(PenaltyUpdater::multiplicative(0.5)), "gamma"),
-            (PenaltyCoefficient::scalar(1.0).updater(PenaltyUpdater::additive(-1.0)), "delta"),
-            (PenaltyCoefficient::scalar(1.0).updater(PenaltyUpdater::default().tol(-1.0)), "tol"),
+            (
+                PenaltyCoefficient::scalar(1.0).updater(PenaltyUpdater::multiplicative(0.5)),
+                "gamma",
+            ),
+            (
+                PenaltyCoefficient::scalar(1.0).updater(PenaltyUpdater::additive(-1.0)),
+                "delta",
+            ),
+            (
+                PenaltyCoefficient::scalar(1.0).updater(PenaltyUpdater::default().tol(-1.0)),
+                "tol",
+            ),
             (PenaltyCoefficient::scalar(-1.0), "penalty coefficient"),
         ] {
             match p.validate("c", 1) {

@@ -15,7 +15,12 @@ use rein::{
     PenaltyCoefficient,
 };
 
-const SCHEMES: [&str; 4] = ["simultaneous", "dual-primal", "primal-dual", "extragradient"];
+const SCHEMES: [&str; 4] = [
+    "simultaneous",
+    "dual-primal",
+    "primal-dual",
+    "extragradient",
+];
 
 /// Runs `steps` steps of the named scheme; returns the final point and the multipliers of
 /// every constraint (in registration order).
@@ -47,11 +52,36 @@ fn solve<F: FnMut(Tensor<1>) -> CmpState>(
         (model.values(), lambdas)
     }
     match scheme {
-        "simultaneous" => run(SimultaneousGda::new(primal, dual, constraints).unwrap(), problem, x0, steps),
-        "dual-primal" => run(AlternatingDualPrimal::new(primal, dual, constraints).unwrap(), problem, x0, steps),
-        "primal-dual" => run(AlternatingPrimalDual::new(primal, dual, constraints).unwrap(), problem, x0, steps),
-        "extragradient" => run(Extragradient::new(primal, dual, constraints).unwrap(), problem, x0, steps),
-        "unconstrained" => run(Unconstrained::new(primal, constraints).unwrap(), problem, x0, steps),
+        "simultaneous" => run(
+            SimultaneousGda::new(primal, dual, constraints).unwrap(),
+            problem,
+            x0,
+            steps,
+        ),
+        "dual-primal" => run(
+            AlternatingDualPrimal::new(primal, dual, constraints).unwrap(),
+            problem,
+            x0,
+            steps,
+        ),
+        "primal-dual" => run(
+            AlternatingPrimalDual::new(primal, dual, constraints).unwrap(),
+            problem,
+            x0,
+            steps,
+        ),
+        "extragradient" => run(
+            Extragradient::new(primal, dual, constraints).unwrap(),
+            problem,
+            x0,
+            steps,
+        ),
+        "unconstrained" => run(
+            Unconstrained::new(primal, constraints).unwrap(),
+            problem,
+            x0,
+            steps,
+        ),
         other => panic!("unknown scheme {other}"),
     }
 }
@@ -63,7 +93,9 @@ fn sgd(lr: f64) -> Sgd {
 fn with_formulation(c: Constraint, f: Formulation, coefficient: f64) -> Constraint {
     match f {
         Formulation::Lagrangian => c,
-        _ => c.formulation(f).penalty(PenaltyCoefficient::scalar(coefficient)),
+        _ => c
+            .formulation(f)
+            .penalty(PenaltyCoefficient::scalar(coefficient)),
     }
 }
 
@@ -83,13 +115,22 @@ fn equality_min_norm_on_a_line() {
                 cs,
                 |x: Tensor<1>| {
                     let h = x.clone().sum().sub_scalar(1.0);
-                    state_with(Some((x.clone() * x).sum()), vec![("line", ConstraintState::new(h))])
+                    state_with(
+                        Some((x.clone() * x).sum()),
+                        vec![("line", ConstraintState::new(h))],
+                    )
                 },
                 &[2.0, -1.0],
                 2000,
             );
-            assert!(max_abs_diff(&x, &x_star) < 1e-4, "{f:?} {scheme}: x = {x:?}");
-            assert!((mu[0][0] - mu_star).abs() < 1e-4, "{f:?} {scheme}: mu = {mu:?}");
+            assert!(
+                max_abs_diff(&x, &x_star) < 1e-4,
+                "{f:?} {scheme}: x = {x:?}"
+            );
+            assert!(
+                (mu[0][0] - mu_star).abs() < 1e-4,
+                "{f:?} {scheme}: mu = {mu:?}"
+            );
         }
     }
 }
@@ -118,7 +159,10 @@ fn inequality_active_bound() {
                 2000,
             );
             assert!((x[0] - 1.0).abs() < 1e-4, "{f:?} {scheme}: x = {x:?}");
-            assert!((l[0][0] - 2.0).abs() < 1e-4, "{f:?} {scheme}: lambda = {l:?}");
+            assert!(
+                (l[0][0] - 2.0).abs() < 1e-4,
+                "{f:?} {scheme}: lambda = {l:?}"
+            );
         }
     }
 }
@@ -141,7 +185,10 @@ fn inequality_bound_by_quadratic_penalty() {
         cs,
         |x: Tensor<1>| {
             let d = x.clone().sub_scalar(2.0);
-            state_with(Some((d.clone() * d).sum()), vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))])
+            state_with(
+                Some((d.clone() * d).sum()),
+                vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
+            )
         },
         &[3.0],
         200,
@@ -174,7 +221,10 @@ fn equality_on_a_circle() {
                 &[-1.4, -0.3],
                 6000,
             );
-            assert!(max_abs_diff(&x, &[-1.0, -1.0]) < 1e-4, "{f:?} {scheme}: x = {x:?}");
+            assert!(
+                max_abs_diff(&x, &[-1.0, -1.0]) < 1e-4,
+                "{f:?} {scheme}: x = {x:?}"
+            );
             assert!((mu[0][0] - 0.5).abs() < 1e-4, "{f:?} {scheme}: mu = {mu:?}");
         }
     }
@@ -197,19 +247,40 @@ fn random_inequality_kkt_every_scheme_and_formulation() {
     for (seed, n) in [(1, 5), (2, 8), (3, 10)] {
         let (a, b) = random_problem(seed, n, 5);
         let (x_star, l_star) = qp_inequality(&a, &b);
-        assert!(l_star.iter().any(|l| *l > 1e-3), "seed {seed}: need an active constraint");
+        assert!(
+            l_star.iter().any(|l| *l > 1e-3),
+            "seed {seed}: need an active constraint"
+        );
         let problem = |x: Tensor<1>| {
             let g = matvec(&a, x.clone()) - constant(&b);
-            state_with(Some((x.clone() * x).sum()), vec![("Ax<=b", ConstraintState::new(g))])
+            state_with(
+                Some((x.clone() * x).sum()),
+                vec![("Ax<=b", ConstraintState::new(g))],
+            )
         };
         for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
             for scheme in SCHEMES {
                 let cs = Constraints::new()
                     .add(with_formulation(Constraint::inequality("Ax<=b", 5), f, 1.0))
                     .unwrap();
-                let (x, l) = solve(scheme, sgd(0.2), DualSgd::new(0.3).unwrap(), cs, problem, &vec![0.0; n], 3000);
-                assert!(max_abs_diff(&x, &x_star) < 1e-4, "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}");
-                assert!(max_abs_diff(&l[0], &l_star) < 1e-4, "seed {seed} {f:?} {scheme}: lambda {:?} vs {l_star:?}", l[0]);
+                let (x, l) = solve(
+                    scheme,
+                    sgd(0.2),
+                    DualSgd::new(0.3).unwrap(),
+                    cs,
+                    problem,
+                    &vec![0.0; n],
+                    3000,
+                );
+                assert!(
+                    max_abs_diff(&x, &x_star) < 1e-4,
+                    "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}"
+                );
+                assert!(
+                    max_abs_diff(&l[0], &l_star) < 1e-4,
+                    "seed {seed} {f:?} {scheme}: lambda {:?} vs {l_star:?}",
+                    l[0]
+                );
             }
         }
         // Quadratic penalty: x_c -> x* as c grows; Nesterov handles the conditioning.
@@ -223,8 +294,19 @@ fn random_inequality_kkt_every_scheme_and_formulation() {
             .unwrap();
         let lr = 1.0 / (2.0 + c * 5.0);
         let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
-        let (x, _) = solve("unconstrained", opt, DualSgd::new(0.0).unwrap(), cs, problem, &vec![0.0; n], 20_000);
-        assert!(max_abs_diff(&x, &x_star) < 1e-3, "seed {seed} penalty: x {x:?} vs {x_star:?}");
+        let (x, _) = solve(
+            "unconstrained",
+            opt,
+            DualSgd::new(0.0).unwrap(),
+            cs,
+            problem,
+            &vec![0.0; n],
+            20_000,
+        );
+        assert!(
+            max_abs_diff(&x, &x_star) < 1e-3,
+            "seed {seed} penalty: x {x:?} vs {x_star:?}"
+        );
     }
 }
 
@@ -238,16 +320,34 @@ fn random_equality_kkt_every_scheme_and_formulation() {
         let mu_star: Vec<f64> = y.iter().map(|v| -2.0 * v).collect();
         let problem = |x: Tensor<1>| {
             let h = matvec(&c_mat, x.clone()) - constant(&d);
-            state_with(Some((x.clone() * x).sum()), vec![("Cx=d", ConstraintState::new(h))])
+            state_with(
+                Some((x.clone() * x).sum()),
+                vec![("Cx=d", ConstraintState::new(h))],
+            )
         };
         for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
             for scheme in SCHEMES {
                 let cs = Constraints::new()
                     .add(with_formulation(Constraint::equality("Cx=d", 5), f, 1.0))
                     .unwrap();
-                let (x, mu) = solve(scheme, sgd(0.2), DualSgd::new(0.3).unwrap(), cs, problem, &vec![0.0; n], 3000);
-                assert!(max_abs_diff(&x, &x_star) < 1e-4, "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}");
-                assert!(max_abs_diff(&mu[0], &mu_star) < 1e-4, "seed {seed} {f:?} {scheme}: mu {:?} vs {mu_star:?}", mu[0]);
+                let (x, mu) = solve(
+                    scheme,
+                    sgd(0.2),
+                    DualSgd::new(0.3).unwrap(),
+                    cs,
+                    problem,
+                    &vec![0.0; n],
+                    3000,
+                );
+                assert!(
+                    max_abs_diff(&x, &x_star) < 1e-4,
+                    "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}"
+                );
+                assert!(
+                    max_abs_diff(&mu[0], &mu_star) < 1e-4,
+                    "seed {seed} {f:?} {scheme}: mu {:?} vs {mu_star:?}",
+                    mu[0]
+                );
             }
         }
         let c = 2e4;
@@ -260,8 +360,19 @@ fn random_equality_kkt_every_scheme_and_formulation() {
             .unwrap();
         let lr = 1.0 / (2.0 + c * 5.0);
         let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
-        let (x, _) = solve("unconstrained", opt, DualSgd::new(0.0).unwrap(), cs, problem, &vec![0.0; n], 20_000);
-        assert!(max_abs_diff(&x, &x_star) < 1e-3, "seed {seed} penalty: x {x:?} vs {x_star:?}");
+        let (x, _) = solve(
+            "unconstrained",
+            opt,
+            DualSgd::new(0.0).unwrap(),
+            cs,
+            problem,
+            &vec![0.0; n],
+            20_000,
+        );
+        assert!(
+            max_abs_diff(&x, &x_star) < 1e-3,
+            "seed {seed} penalty: x {x:?} vs {x_star:?}"
+        );
     }
 }
 
@@ -289,9 +400,17 @@ fn maximum_entropy_die() {
     let faces = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     for scheme in SCHEMES {
         let cs = Constraints::new()
-            .add(Constraint::equality("sum", 1).formulation(Formulation::AugmentedLagrangian).penalty(PenaltyCoefficient::scalar(1.0)))
+            .add(
+                Constraint::equality("sum", 1)
+                    .formulation(Formulation::AugmentedLagrangian)
+                    .penalty(PenaltyCoefficient::scalar(1.0)),
+            )
             .unwrap()
-            .add(Constraint::equality("mean", 1).formulation(Formulation::AugmentedLagrangian).penalty(PenaltyCoefficient::scalar(1.0)))
+            .add(
+                Constraint::equality("mean", 1)
+                    .formulation(Formulation::AugmentedLagrangian)
+                    .penalty(PenaltyCoefficient::scalar(1.0)),
+            )
             .unwrap();
         let (p, _) = solve(
             scheme,
@@ -304,13 +423,19 @@ fn maximum_entropy_die() {
                 let mean = (p * constant(&faces)).sum().sub_scalar(4.5);
                 state_with(
                     Some(neg_entropy),
-                    vec![("sum", ConstraintState::new(sum)), ("mean", ConstraintState::new(mean))],
+                    vec![
+                        ("sum", ConstraintState::new(sum)),
+                        ("mean", ConstraintState::new(mean)),
+                    ],
                 )
             },
             &[1.0 / 6.0; 6],
             4_000,
         );
-        assert!(max_abs_diff(&p, &p_star) < 1e-5, "{scheme}: p = {p:?} vs {p_star:?}");
+        assert!(
+            max_abs_diff(&p, &p_star) < 1e-5,
+            "{scheme}: p = {p:?} vs {p_star:?}"
+        );
         let given = [0.054353, 0.078772, 0.114160, 0.165447, 0.239774, 0.347494];
         assert!(max_abs_diff(&p, &given) < 1e-5, "{scheme}: p = {p:?}");
     }

@@ -38,7 +38,11 @@ struct Problem {
 impl Cmp<Net> for Problem {
     type Batch = Tensor<2>;
     fn compute_cmp_state(&mut self, model: &Net, inputs: &Tensor<2>) -> Result<CmpState> {
-        let idx: Vec<usize> = if self.step.is_multiple_of(2) { vec![0, 2, 4, 6] } else { vec![1, 3, 7, 5] };
+        let idx: Vec<usize> = if self.step.is_multiple_of(2) {
+            vec![0, 2, 4, 6]
+        } else {
+            vec![1, 3, 7, 5]
+        };
         self.step += 1;
         let ids = Tensor::<1, burn::tensor::Int>::from_data(
             TensorData::new(idx.iter().map(|&i| i as i64).collect::<Vec<_>>(), [4]),
@@ -60,7 +64,9 @@ fn constraints() -> Constraints {
             Constraint::inequality("per_sample", 8)
                 .indexed()
                 .formulation(Formulation::AugmentedLagrangian)
-                .penalty(PenaltyCoefficient::scalar(0.5).updater(PenaltyUpdater::multiplicative(1.05))),
+                .penalty(
+                    PenaltyCoefficient::scalar(0.5).updater(PenaltyUpdater::multiplicative(1.05)),
+                ),
         )
         .unwrap()
 }
@@ -118,7 +124,9 @@ fn check_resume<S: ConstrainedOptimizer>(make: impl Fn() -> S) {
     let mut opt = make();
     loaded.restore("opt", &mut opt).unwrap();
     assert_eq!(opt.steps_taken(), n as u64);
-    let mut problem = Problem { step: loaded.state.get_u64s("data/position").unwrap()[0] as usize };
+    let mut problem = Problem {
+        step: loaded.state.get_u64s("data/position").unwrap()[0] as usize,
+    };
     for _ in 0..n {
         opt.step(&mut problem, &mut model, &data).unwrap();
     }
@@ -141,7 +149,8 @@ fn resume_equals_uninterrupted_alternating_adam_nupi() {
             .unwrap()
             .with_group(ParamGroup::new("head", ["b."]).lr(0.01))
             .unwrap();
-        AlternatingDualPrimal::new(adam, NuPi::new(0.3, 1.0, 1.0, 0.5).unwrap(), constraints()).unwrap()
+        AlternatingDualPrimal::new(adam, NuPi::new(0.3, 1.0, 1.0, 0.5).unwrap(), constraints())
+            .unwrap()
     });
 }
 
@@ -157,7 +166,10 @@ fn expect_checkpoint_error(path: &std::path::Path, needle: &str) {
     match Checkpoint::load(path) {
         Err(ReinError::Checkpoint { path: p, reason }) => {
             assert_eq!(p, path);
-            assert!(reason.contains(needle), "reason `{reason}` should mention `{needle}`");
+            assert!(
+                reason.contains(needle),
+                "reason `{reason}` should mention `{needle}`"
+            );
         }
         other => panic!("expected a checkpoint error, got {other:?}"),
     }
@@ -250,6 +262,9 @@ fn saving_is_atomic_no_partial_file_on_failure() {
     let mut ck = Checkpoint::new();
     ck.state.put_f64s("x", &[1.0]);
     assert!(ck.save(blocker.join("ck.safetensors")).is_err());
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1);
 }

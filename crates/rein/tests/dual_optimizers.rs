@@ -45,10 +45,20 @@ fn nupi_with_unit_gains_is_the_optimistic_gradient() {
     for (t, &e) in errs.iter().enumerate() {
         lambda += eta * (2.0 * e - prev);
         prev = e;
-        assert!((got[t] - lambda).abs() < 1e-12, "step {t}: {} vs {lambda}", got[t]);
+        assert!(
+            (got[t] - lambda).abs() < 1e-12,
+            "step {t}: {} vs {lambda}",
+            got[t]
+        );
     }
     // FirstErrorAsSgd: first step plain ascent, then the optimistic recursion.
-    let got = run_rule(&NuPi::new(eta, 1.0, 1.0, 0.0).unwrap().init(NuPiInit::FirstErrorAsSgd), &errs, 1.0);
+    let got = run_rule(
+        &NuPi::new(eta, 1.0, 1.0, 0.0)
+            .unwrap()
+            .init(NuPiInit::FirstErrorAsSgd),
+        &errs,
+        1.0,
+    );
     let mut lambda = 1.0 + eta * errs[0];
     assert!((got[0] - lambda).abs() < 1e-15);
     for t in 1..errs.len() {
@@ -68,7 +78,11 @@ fn nupi_is_polyak_momentum_for_matched_gains() {
     for (t, &e) in errs.iter().enumerate() {
         delta = a * e + b * delta;
         lambda += delta;
-        assert!((got[t] - lambda).abs() < 1e-10, "step {t}: {} vs {lambda}", got[t]);
+        assert!(
+            (got[t] - lambda).abs() < 1e-10,
+            "step {t}: {} vs {lambda}",
+            got[t]
+        );
     }
 }
 
@@ -85,7 +99,12 @@ fn nupi_rejects_invalid_hyper_parameters() {
             other => panic!("expected invalid {field}, got {other:?}"),
         }
     }
-    assert!(NuPi::new(0.1, 1.0, 1.0, 0.0).unwrap().weight_decay(-0.1).is_err());
+    assert!(
+        NuPi::new(0.1, 1.0, 1.0, 0.0)
+            .unwrap()
+            .weight_decay(-0.1)
+            .is_err()
+    );
 }
 
 /// Runs the same strict-violation sequence through a dense and an indexed multiplier (indices
@@ -98,11 +117,16 @@ fn dense_vs_indexed(dual: impl DualOptimizer + Clone + 'static) -> (Vec<Vec<f64>
         let c = Constraint::inequality("c", m);
         let c = if indexed { c.indexed() } else { c };
         let cs = Constraints::new().add(c).unwrap();
-        let mut opt = SimultaneousGda::new(Sgd::new(SgdConfig::new(0.0)).unwrap(), dual.clone(), cs).unwrap();
+        let mut opt =
+            SimultaneousGda::new(Sgd::new(SgdConfig::new(0.0)).unwrap(), dual.clone(), cs).unwrap();
         let mut model = Point::new(&[0.0]);
         let mut traj = Vec::new();
         for (t, e) in seq.iter().enumerate() {
-            let perm: Vec<usize> = if t % 2 == 0 { vec![2, 0, 3, 1] } else { vec![1, 3, 0, 2] };
+            let perm: Vec<usize> = if t % 2 == 0 {
+                vec![2, 0, 3, 1]
+            } else {
+                vec![1, 3, 0, 2]
+            };
             let state = if indexed {
                 ConstraintState::strict_only(perm.iter().map(|&i| e[i]).collect()).indices(perm)
             } else {
@@ -112,7 +136,14 @@ fn dense_vs_indexed(dual: impl DualOptimizer + Clone + 'static) -> (Vec<Vec<f64>
                 state_with(Some(x.sum()), vec![("c", state.clone())])
             });
             opt.step(&mut p, &mut model, &()).unwrap();
-            traj.push(opt.constraints().get("c").unwrap().multipliers().unwrap().to_vec());
+            traj.push(
+                opt.constraints()
+                    .get("c")
+                    .unwrap()
+                    .multipliers()
+                    .unwrap()
+                    .to_vec(),
+            );
         }
         traj
     };
@@ -135,25 +166,44 @@ fn dense_and_indexed_trajectories_are_identical() {
 #[test]
 fn unobserved_indexed_entries_are_neither_updated_nor_decayed() {
     let n = 1000;
-    let cs = Constraints::new().add(Constraint::inequality("per_sample", n).indexed()).unwrap();
+    let cs = Constraints::new()
+        .add(Constraint::inequality("per_sample", n).indexed())
+        .unwrap();
     let mut opt = SimultaneousGda::new(
         Sgd::new(SgdConfig::new(0.0)).unwrap(),
-        NuPi::new(0.5, 1.0, 1.0, 0.5).unwrap().weight_decay(0.1).unwrap(),
+        NuPi::new(0.5, 1.0, 1.0, 0.5)
+            .unwrap()
+            .weight_decay(0.1)
+            .unwrap(),
         cs,
     )
     .unwrap();
     let mut model = Point::new(&[0.0]);
     let step = |opt: &mut SimultaneousGda<Sgd>, model: &mut Point, idx: Vec<usize>, e: Vec<f64>| {
         let st = ConstraintState::strict_only(e).indices(idx);
-        let mut p = FnProblem(|x: burn::tensor::Tensor<1>| state_with(Some(x.sum()), vec![("per_sample", st.clone())]));
+        let mut p = FnProblem(|x: burn::tensor::Tensor<1>| {
+            state_with(Some(x.sum()), vec![("per_sample", st.clone())])
+        });
         opt.step(&mut p, model, &()).unwrap();
     };
     step(&mut opt, &mut model, vec![5, 17], vec![1.0, 0.5]);
-    let after_first = opt.constraints().get("per_sample").unwrap().multipliers().unwrap().to_vec();
+    let after_first = opt
+        .constraints()
+        .get("per_sample")
+        .unwrap()
+        .multipliers()
+        .unwrap()
+        .to_vec();
     for _ in 0..10 {
         step(&mut opt, &mut model, vec![999], vec![0.25]);
     }
-    let later = opt.constraints().get("per_sample").unwrap().multipliers().unwrap().to_vec();
+    let later = opt
+        .constraints()
+        .get("per_sample")
+        .unwrap()
+        .multipliers()
+        .unwrap()
+        .to_vec();
     assert_eq!(later[5], after_first[5]);
     assert_eq!(later[17], after_first[17]);
     assert!(later[999] > 0.0);
@@ -161,8 +211,16 @@ fn unobserved_indexed_entries_are_neither_updated_nor_decayed() {
     // The decayed-free entries resume exactly as if no time had passed: same next update as a
     // fresh run that sees the same two errors back to back.
     step(&mut opt, &mut model, vec![5], vec![1.0]);
-    let resumed = opt.constraints().get("per_sample").unwrap().multipliers().unwrap()[5];
-    let rule = NuPi::new(0.5, 1.0, 1.0, 0.5).unwrap().weight_decay(0.1).unwrap();
+    let resumed = opt
+        .constraints()
+        .get("per_sample")
+        .unwrap()
+        .multipliers()
+        .unwrap()[5];
+    let rule = NuPi::new(0.5, 1.0, 1.0, 0.5)
+        .unwrap()
+        .weight_decay(0.1)
+        .unwrap();
     let reference = run_rule(&rule, &[1.0, 1.0], 0.0);
     assert_eq!(resumed, reference[1]);
 }
@@ -172,34 +230,63 @@ fn nupi_damps_the_overshoot_of_gradient_ascent() {
     // min x^2 s.t. 1 - x <= 0, (x*, lambda*) = (1, 2); simultaneous GDA from x0 = 3, primal lr
     // 0.1, dual lr 0.5. Returns (min x, max lambda, final x, final lambda).
     let run = |dual: NuPi| {
-        let cs = Constraints::new().add(Constraint::inequality("x>=1", 1)).unwrap();
-        let mut opt = SimultaneousGda::new(Sgd::new(SgdConfig::new(0.1)).unwrap(), dual, cs).unwrap();
+        let cs = Constraints::new()
+            .add(Constraint::inequality("x>=1", 1))
+            .unwrap();
+        let mut opt =
+            SimultaneousGda::new(Sgd::new(SgdConfig::new(0.1)).unwrap(), dual, cs).unwrap();
         let mut p = FnProblem(|x: burn::tensor::Tensor<1>| {
-            state_with(Some((x.clone() * x.clone()).sum()), vec![("x>=1", ConstraintState::new(x.neg().add_scalar(1.0)))])
+            state_with(
+                Some((x.clone() * x.clone()).sum()),
+                vec![("x>=1", ConstraintState::new(x.neg().add_scalar(1.0)))],
+            )
         });
         let mut model = Point::new(&[3.0]);
         let (mut min_x, mut max_l) = (f64::INFINITY, f64::NEG_INFINITY);
         for _ in 0..400 {
             opt.step(&mut p, &mut model, &()).unwrap();
             min_x = min_x.min(model.values()[0]);
-            max_l = max_l.max(opt.constraints().get("x>=1").unwrap().multipliers().unwrap()[0]);
+            max_l = max_l.max(
+                opt.constraints()
+                    .get("x>=1")
+                    .unwrap()
+                    .multipliers()
+                    .unwrap()[0],
+            );
         }
-        let l = opt.constraints().get("x>=1").unwrap().multipliers().unwrap()[0];
+        let l = opt
+            .constraints()
+            .get("x>=1")
+            .unwrap()
+            .multipliers()
+            .unwrap()[0];
         (min_x, max_l, model.values()[0], l)
     };
     let ga = run(NuPi::new(0.5, 0.0, 1.0, 0.0).unwrap());
-    assert!(ga.0 < 0.9 && ga.1 > 2.1, "gradient ascent overshoots: {ga:?}");
+    assert!(
+        ga.0 < 0.9 && ga.1 > 2.1,
+        "gradient ascent overshoots: {ga:?}"
+    );
     let mut last = ga;
     for kp in [1.0, 2.0, 3.0] {
         let r = run(NuPi::new(0.5, kp, 1.0, 0.0).unwrap());
-        assert!(r.0 > last.0 && r.1 < last.1, "kappa_p = {kp} damps more: {r:?} vs {last:?}");
+        assert!(
+            r.0 > last.0 && r.1 < last.1,
+            "kappa_p = {kp} damps more: {r:?} vs {last:?}"
+        );
         last = r;
     }
     // With eta * kappa_p = 2 (kappa_p = 4 in the normative form, where eta multiplies both
     // gains) there is no overshoot at all.
     let pi = run(NuPi::new(0.5, 4.0, 1.0, 0.0).unwrap());
-    assert!(pi.0 >= 1.0 - 1e-9 && pi.1 <= 2.0 + 1e-9, "no overshoot: {pi:?}");
+    assert!(
+        pi.0 >= 1.0 - 1e-9 && pi.1 <= 2.0 + 1e-9,
+        "no overshoot: {pi:?}"
+    );
     for r in [ga, pi] {
-        assert!((r.2 - 1.0).abs() < 1e-6 && (r.3 - 2.0).abs() < 1e-6, "converges: {r:?}");
+        assert!(
+            (r.2 - 1.0).abs() < 1e-6 && (r.3 - 2.0).abs() < 1e-6,
+            "converges: {r:?}"
+        );
     }
 }

@@ -13,8 +13,14 @@ use rein::{
     ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation, PenaltyCoefficient,
 };
 
-fn multipliers_after(dual: impl DualOptimizer + 'static, seq: &[Vec<f64>], restarts: bool) -> Vec<f64> {
-    let cs = Constraints::new().add(Constraint::inequality("c", 3).dual_restarts(restarts)).unwrap();
+fn multipliers_after(
+    dual: impl DualOptimizer + 'static,
+    seq: &[Vec<f64>],
+    restarts: bool,
+) -> Vec<f64> {
+    let cs = Constraints::new()
+        .add(Constraint::inequality("c", 3).dual_restarts(restarts))
+        .unwrap();
     let mut opt = SimultaneousGda::new(Sgd::new(SgdConfig::new(0.0)).unwrap(), dual, cs).unwrap();
     let mut model = Point::new(&[0.0]);
     let mut all = Vec::new();
@@ -22,7 +28,13 @@ fn multipliers_after(dual: impl DualOptimizer + 'static, seq: &[Vec<f64>], resta
         let st = ConstraintState::strict_only(e.clone());
         let mut p = FnProblem(|x: Tensor<1>| state_with(Some(x.sum()), vec![("c", st.clone())]));
         opt.step(&mut p, &mut model, &()).unwrap();
-        let l = opt.constraints().get("c").unwrap().multipliers().unwrap().to_vec();
+        let l = opt
+            .constraints()
+            .get("c")
+            .unwrap()
+            .multipliers()
+            .unwrap()
+            .to_vec();
         if restarts {
             for (li, ei) in l.iter().zip(e) {
                 if *ei < 0.0 {
@@ -55,13 +67,18 @@ proptest! {
 /// `(value, gradient)` of the primal Lagrangian at `x` for one constraint with fixed
 /// multipliers `lambda` and coefficient `c`: the gradient is read off one SGD step with lr 1.
 fn lagrangian(f: Formulation, kind_eq: bool, x: &[f64], lambda: &[f64], c: f64) -> (f64, Vec<f64>) {
-    let base = if kind_eq { Constraint::equality("g", 2) } else { Constraint::inequality("g", 2) };
+    let base = if kind_eq {
+        Constraint::equality("g", 2)
+    } else {
+        Constraint::inequality("g", 2)
+    };
     let con = match f {
         Formulation::Lagrangian => base.initial_multiplier(lambda.to_vec()),
         Formulation::QuadraticPenalty => base.formulation(f).penalty(PenaltyCoefficient::scalar(c)),
-        Formulation::AugmentedLagrangian => {
-            base.formulation(f).penalty(PenaltyCoefficient::scalar(c)).initial_multiplier(lambda.to_vec())
-        }
+        Formulation::AugmentedLagrangian => base
+            .formulation(f)
+            .penalty(PenaltyCoefficient::scalar(c))
+            .initial_multiplier(lambda.to_vec()),
     };
     let cs = Constraints::new().add(con).unwrap();
     let mut opt = Unconstrained::new(Sgd::new(SgdConfig::new(1.0)).unwrap(), cs).unwrap();
@@ -77,19 +94,29 @@ fn lagrangian(f: Formulation, kind_eq: bool, x: &[f64], lambda: &[f64], c: f64) 
     });
     let report = opt.step(&mut p, &mut model, &()).unwrap();
     let after = model.values();
-    (report.lagrangian, x.iter().zip(&after).map(|(a, b)| a - b).collect())
+    (
+        report.lagrangian,
+        x.iter().zip(&after).map(|(a, b)| a - b).collect(),
+    )
 }
 
 #[test]
 fn primal_lagrangian_gradient_matches_finite_differences() {
     let points = [[0.9, 0.4], [0.2, -0.7], [-1.1, 0.5]];
     let lambdas = [[0.0, 0.0], [1.5, 0.3], [0.7, 2.0]];
-    for f in [Formulation::Lagrangian, Formulation::QuadraticPenalty, Formulation::AugmentedLagrangian] {
+    for f in [
+        Formulation::Lagrangian,
+        Formulation::QuadraticPenalty,
+        Formulation::AugmentedLagrangian,
+    ] {
         for eq in [false, true] {
             for x in &points {
                 for l in &lambdas {
                     for c in [0.0, 0.5, 3.0] {
-                        if f != Formulation::Lagrangian && c == 0.0 && f == Formulation::QuadraticPenalty {
+                        if f != Formulation::Lagrangian
+                            && c == 0.0
+                            && f == Formulation::QuadraticPenalty
+                        {
                             continue;
                         }
                         let (_, grad) = lagrangian(f, eq, x, l, c);
@@ -99,7 +126,9 @@ fn primal_lagrangian_gradient_matches_finite_differences() {
                             let mut xm = x.to_vec();
                             xp[i] += h;
                             xm[i] -= h;
-                            let fd = (lagrangian(f, eq, &xp, l, c).0 - lagrangian(f, eq, &xm, l, c).0) / (2.0 * h);
+                            let fd = (lagrangian(f, eq, &xp, l, c).0
+                                - lagrangian(f, eq, &xm, l, c).0)
+                                / (2.0 * h);
                             assert!(
                                 (fd - grad[i]).abs() < 1e-6 * (1.0 + fd.abs()),
                                 "{f:?} eq={eq} x={x:?} lambda={l:?} c={c}: d/dx{i} autodiff {} vs fd {fd}",

@@ -166,7 +166,10 @@ impl History {
 }
 
 fn invalid(line: usize, msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, format!("history.csv line {line}: {msg}"))
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("history.csv line {line}: {msg}"),
+    )
 }
 
 fn quote(field: &str) -> String {
@@ -206,7 +209,10 @@ mod tests {
         let mut h = History::new();
         h.push(0, &[("loss", 2.5), ("acc", 0.1)]);
         h.push(10, &[("loss", 1.25)]);
-        h.push(20, &[("acc", 0.75), ("lambda,0", 0.1 + 0.2), ("loss", f64::NAN)]);
+        h.push(
+            20,
+            &[("acc", 0.75), ("lambda,0", 0.1 + 0.2), ("loss", f64::NAN)],
+        );
         h
     }
 

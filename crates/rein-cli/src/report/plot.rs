@@ -94,7 +94,11 @@ fn ensure_font() -> Result<()> {
     static REGISTER: Once = Once::new();
     let mut ok = true;
     REGISTER.call_once(|| ok = register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok());
-    if ok { Ok(()) } else { Err(anyhow!("the bundled DejaVu Sans font is invalid")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the bundled DejaVu Sans font is invalid"))
+    }
 }
 
 fn draw_err<E: std::error::Error + Send + Sync>(e: E) -> anyhow::Error {
@@ -105,11 +109,17 @@ fn draw_err<E: std::error::Error + Send + Sync>(e: E) -> anyhow::Error {
 fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if lo > hi {
         return (0.0, 1.0);
     }
-    let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0f64.max(0.05 * hi.abs()) };
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        1.0f64.max(0.05 * hi.abs())
+    };
     (lo - pad, hi + pad)
 }
 
@@ -120,12 +130,26 @@ fn draw_panel(
     x_label: bool,
 ) -> Result<()> {
     let finite = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
-    let points = || panel.series.iter().flat_map(|(_, pts)| pts.iter()).filter(|p| finite(p));
+    let points = || {
+        panel
+            .series
+            .iter()
+            .flat_map(|(_, pts)| pts.iter())
+            .filter(|p| finite(p))
+    };
     let (x0, x1) = {
         let (lo, hi) = padded_range(points().map(|p| p.0));
-        if points().next().is_none() { (0.0, 1.0) } else { (lo, hi) }
+        if points().next().is_none() {
+            (0.0, 1.0)
+        } else {
+            (lo, hi)
+        }
     };
-    let (y0, y1) = padded_range(points().map(|p| p.1).chain(panel.hlines.iter().map(|h| h.1)));
+    let (y0, y1) = padded_range(
+        points()
+            .map(|p| p.1)
+            .chain(panel.hlines.iter().map(|h| h.1)),
+    );
 
     let mut builder = ChartBuilder::on(area);
     builder
@@ -138,8 +162,17 @@ fn draw_panel(
     let mut chart = builder
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(draw_err)?;
+    let integral_x = points().all(|p| p.0.fract() == 0.0);
+    let x_fmt = move |x: &f64| {
+        if integral_x {
+            format!("{x:.0}")
+        } else {
+            format!("{x}")
+        }
+    };
     let mut mesh = chart.configure_mesh();
-    mesh.y_desc(panel.y_label)
+    mesh.x_label_formatter(&x_fmt)
+        .y_desc(panel.y_label)
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 17))
         .light_line_style(RGBColor(235, 235, 235));
@@ -157,19 +190,29 @@ fn draw_panel(
             ))
             .map_err(draw_err)?
             .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     for (i, &(name, y)) in panel.hlines.iter().enumerate() {
         if !y.is_finite() {
             continue;
         }
-        let color = if i == 0 { BLACK } else { COLORS[(panel.series.len() + i) % COLORS.len()] };
+        let color = if i == 0 {
+            BLACK
+        } else {
+            COLORS[(panel.series.len() + i) % COLORS.len()]
+        };
         let style = color.stroke_width(2);
         chart
             .draw_series(DashedLineSeries::new([(x0, y), (x1, y)], 10, 6, style))
             .map_err(draw_err)?
             .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], style));
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (7, 0)], style)
+                    + PathElement::new(vec![(13, 0), (20, 0)], style)
+            });
     }
     if !panel.series.is_empty() || !panel.hlines.is_empty() {
         chart
@@ -189,24 +232,45 @@ mod tests {
     use super::*;
 
     fn is_png(path: &Path) -> bool {
-        std::fs::read(path).unwrap().starts_with(b"\x89PNG\r\n\x1a\n")
+        std::fs::read(path)
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
     }
 
     #[test]
     fn writes_single_and_two_panel_pngs() {
         let dir = tempfile::tempdir().unwrap();
-        let steps: Vec<(f64, f64)> = (0..200).map(|i| (i as f64, (-(i as f64) / 40.0).exp())).collect();
-        let noisy: Vec<(f64, f64)> =
-            steps.iter().map(|&(x, y)| (x, y + 0.05 * (x / 3.0).sin())).collect();
+        let steps: Vec<(f64, f64)> = (0..200)
+            .map(|i| (i as f64, (-(i as f64) / 40.0).exp()))
+            .collect();
+        let noisy: Vec<(f64, f64)> = steps
+            .iter()
+            .map(|&(x, y)| (x, y + 0.05 * (x / 3.0).sin()))
+            .collect();
         let single = dir.path().join("loss.png");
-        plot_series(&single, "Training loss", &[("train", &steps), ("test", &noisy)], &[("target", 0.2)])
-            .unwrap();
+        plot_series(
+            &single,
+            "Training loss",
+            &[("train", &steps), ("test", &noisy)],
+            &[("target", 0.2)],
+        )
+        .unwrap();
         assert!(is_png(&single));
 
-        let lambda: Vec<(f64, f64)> = (0..200).map(|i| (i as f64, (i as f64 / 50.0).min(1.5))).collect();
+        let lambda: Vec<(f64, f64)> = (0..200)
+            .map(|i| (i as f64, (i as f64 / 50.0).min(1.5)))
+            .collect();
         let two = dir.path().join("constraint.png");
-        let top = Panel { y_label: "recall[3]", series: &[("recall", &noisy)], hlines: &[("bound", 0.3)] };
-        let bottom = Panel { y_label: "multiplier", series: &[("lambda", &lambda)], hlines: &[] };
+        let top = Panel {
+            y_label: "recall[3]",
+            series: &[("recall", &noisy)],
+            hlines: &[("bound", 0.3)],
+        };
+        let bottom = Panel {
+            y_label: "multiplier",
+            series: &[("lambda", &lambda)],
+            hlines: &[],
+        };
         plot_two_panel(&two, "Recall constraint", &top, &bottom).unwrap();
         assert!(is_png(&two));
     }

@@ -81,7 +81,11 @@ impl Table {
                 Align::Left => false,
                 Align::Right => true,
                 Align::Auto => {
-                    let mut cells = self.rows.iter().map(|r| r[j].trim()).filter(|c| !c.is_empty());
+                    let mut cells = self
+                        .rows
+                        .iter()
+                        .map(|r| r[j].trim())
+                        .filter(|c| !c.is_empty());
                     let mut any = false;
                     cells.all(|c| {
                         any = true;

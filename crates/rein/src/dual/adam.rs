@@ -27,9 +27,24 @@ impl DualAdam {
 
     /// Adam with explicit moments and epsilon.
     pub fn with_betas(lr: f64, beta1: f64, beta2: f64, eps: f64) -> Result<Self> {
-        ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "must be finite and >= 0")?;
-        ensure_hparam((0.0..1.0).contains(&beta1), "beta1", beta1, "must be in [0, 1)")?;
-        ensure_hparam((0.0..1.0).contains(&beta2), "beta2", beta2, "must be in [0, 1)")?;
+        ensure_hparam(
+            lr >= 0.0 && lr.is_finite(),
+            "lr",
+            lr,
+            "must be finite and >= 0",
+        )?;
+        ensure_hparam(
+            (0.0..1.0).contains(&beta1),
+            "beta1",
+            beta1,
+            "must be in [0, 1)",
+        )?;
+        ensure_hparam(
+            (0.0..1.0).contains(&beta2),
+            "beta2",
+            beta2,
+            "must be in [0, 1)",
+        )?;
         ensure_hparam(eps > 0.0, "eps", eps, "must be > 0")?;
         Ok(Self {
             lr,

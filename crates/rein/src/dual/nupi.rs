@@ -73,8 +73,18 @@ pub struct NuPi {
 impl NuPi {
     /// nuPI with learning rate `eta`, gains `kappa_p`, `kappa_i`, and `nu` in (-1, 1); no
     /// weight decay; `Zeros` initialisation.
-    pub fn new(lr: f64, kappa_p: impl Into<Gain>, kappa_i: impl Into<Gain>, nu: f64) -> Result<Self> {
-        ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "must be finite and >= 0")?;
+    pub fn new(
+        lr: f64,
+        kappa_p: impl Into<Gain>,
+        kappa_i: impl Into<Gain>,
+        nu: f64,
+    ) -> Result<Self> {
+        ensure_hparam(
+            lr >= 0.0 && lr.is_finite(),
+            "lr",
+            lr,
+            "must be finite and >= 0",
+        )?;
         ensure_hparam(nu > -1.0 && nu < 1.0, "nu", nu, "must be in (-1, 1)")?;
         let (kappa_p, kappa_i) = (kappa_p.into(), kappa_i.into());
         for (field, g) in [("kappa_p", &kappa_p), ("kappa_i", &kappa_i)] {
@@ -99,7 +109,12 @@ impl NuPi {
 
     /// Decoupled weight decay `w >= 0` on the multipliers.
     pub fn weight_decay(mut self, w: f64) -> Result<Self> {
-        ensure_hparam(w >= 0.0 && w.is_finite(), "weight_decay", w, "must be finite and >= 0")?;
+        ensure_hparam(
+            w >= 0.0 && w.is_finite(),
+            "weight_decay",
+            w,
+            "must be finite and >= 0",
+        )?;
         self.weight_decay = w;
         Ok(self)
     }

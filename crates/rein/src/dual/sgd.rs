@@ -17,7 +17,12 @@ pub struct DualSgd {
 impl DualSgd {
     /// Dual SGD with learning rate `lr >= 0`.
     pub fn new(lr: f64) -> Result<Self> {
-        ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "must be finite and >= 0")?;
+        ensure_hparam(
+            lr >= 0.0 && lr.is_finite(),
+            "lr",
+            lr,
+            "must be finite and >= 0",
+        )?;
         Ok(Self { lr })
     }
 }

@@ -95,12 +95,32 @@ impl Adam {
     /// Builds Adam; invalid hyper-parameters are errors naming the field.
     pub fn new(config: AdamConfig) -> Result<Self> {
         let c = &config;
-        ensure_hparam(c.lr >= 0.0 && c.lr.is_finite(), "lr", c.lr, "must be finite and >= 0")?;
-        ensure_hparam((0.0..1.0).contains(&c.beta1), "beta1", c.beta1, "must be in [0, 1)")?;
-        ensure_hparam((0.0..1.0).contains(&c.beta2), "beta2", c.beta2, "must be in [0, 1)")?;
+        ensure_hparam(
+            c.lr >= 0.0 && c.lr.is_finite(),
+            "lr",
+            c.lr,
+            "must be finite and >= 0",
+        )?;
+        ensure_hparam(
+            (0.0..1.0).contains(&c.beta1),
+            "beta1",
+            c.beta1,
+            "must be in [0, 1)",
+        )?;
+        ensure_hparam(
+            (0.0..1.0).contains(&c.beta2),
+            "beta2",
+            c.beta2,
+            "must be in [0, 1)",
+        )?;
         ensure_hparam(c.eps > 0.0, "eps", c.eps, "must be > 0")?;
         let w = c.weight_decay.value();
-        ensure_hparam(w >= 0.0 && w.is_finite(), "weight_decay", w, "must be finite and >= 0")?;
+        ensure_hparam(
+            w >= 0.0 && w.is_finite(),
+            "weight_decay",
+            w,
+            "must be finite and >= 0",
+        )?;
         Ok(Self {
             config,
             groups: Vec::new(),
@@ -162,7 +182,12 @@ impl PrimalOptimizer for Adam {
         self.config.lr
     }
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "must be finite and >= 0")?;
+        ensure_hparam(
+            lr >= 0.0 && lr.is_finite(),
+            "lr",
+            lr,
+            "must be finite and >= 0",
+        )?;
         self.config.lr = lr;
         Ok(())
     }

@@ -75,7 +75,8 @@ impl ModuleVisitor for GradCollector<'_> {
         if let Some(g) = value.grad(self.grads) {
             let shape = g.shape();
             let n = shape.num_elements();
-            self.out.insert(self.path.join("."), (g.reshape([n]), shape));
+            self.out
+                .insert(self.path.join("."), (g.reshape([n]), shape));
         }
     }
 }

@@ -38,7 +38,11 @@ impl ModuleMapper for PathMapper<'_> {
         let n = shape.num_elements();
         let flat = tensor.inner().reshape([n]);
         let updated: Tensor<D> = (self.f)(&self.path.join("."), flat).reshape(shape);
-        let mut updated = if autodiff { updated.autodiff() } else { updated };
+        let mut updated = if autodiff {
+            updated.autodiff()
+        } else {
+            updated
+        };
         if require_grad {
             updated = updated.require_grad();
         }

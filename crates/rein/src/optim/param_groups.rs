@@ -23,7 +23,10 @@ pub struct ParamGroup {
 
 impl ParamGroup {
     /// A group selecting the parameters whose path starts with any of `prefixes`.
-    pub fn new<S: Into<String>>(name: impl Into<String>, prefixes: impl IntoIterator<Item = S>) -> Self {
+    pub fn new<S: Into<String>>(
+        name: impl Into<String>,
+        prefixes: impl IntoIterator<Item = S>,
+    ) -> Self {
         Self {
             name: name.into(),
             prefixes: prefixes.into_iter().map(Into::into).collect(),
@@ -48,10 +51,20 @@ impl ParamGroup {
 
     pub(crate) fn validate(&self) -> Result<()> {
         if let Some(lr) = self.lr {
-            ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "group learning rate must be finite and >= 0")?;
+            ensure_hparam(
+                lr >= 0.0 && lr.is_finite(),
+                "lr",
+                lr,
+                "group learning rate must be finite and >= 0",
+            )?;
         }
         if let Some(w) = self.weight_decay {
-            ensure_hparam(w >= 0.0 && w.is_finite(), "weight_decay", w, "must be finite and >= 0")?;
+            ensure_hparam(
+                w >= 0.0 && w.is_finite(),
+                "weight_decay",
+                w,
+                "must be finite and >= 0",
+            )?;
         }
         Ok(())
     }

@@ -70,10 +70,25 @@ pub struct Sgd {
 impl Sgd {
     /// Builds the optimizer; invalid hyper-parameters are errors naming the field.
     pub fn new(config: SgdConfig) -> Result<Self> {
-        ensure_hparam(config.lr >= 0.0 && config.lr.is_finite(), "lr", config.lr, "must be finite and >= 0")?;
-        ensure_hparam(config.weight_decay >= 0.0, "weight_decay", config.weight_decay, "must be >= 0")?;
+        ensure_hparam(
+            config.lr >= 0.0 && config.lr.is_finite(),
+            "lr",
+            config.lr,
+            "must be finite and >= 0",
+        )?;
+        ensure_hparam(
+            config.weight_decay >= 0.0,
+            "weight_decay",
+            config.weight_decay,
+            "must be >= 0",
+        )?;
         if let Momentum::HeavyBall(mu) | Momentum::Nesterov(mu) = config.momentum {
-            ensure_hparam((0.0..1.0).contains(&mu), "momentum", mu, "must be in [0, 1)")?;
+            ensure_hparam(
+                (0.0..1.0).contains(&mu),
+                "momentum",
+                mu,
+                "must be in [0, 1)",
+            )?;
         }
         Ok(Self {
             config,
@@ -128,7 +143,12 @@ impl PrimalOptimizer for Sgd {
         self.config.lr
     }
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_hparam(lr >= 0.0 && lr.is_finite(), "lr", lr, "must be finite and >= 0")?;
+        ensure_hparam(
+            lr >= 0.0 && lr.is_finite(),
+            "lr",
+            lr,
+            "must be finite and >= 0",
+        )?;
         self.config.lr = lr;
         Ok(())
     }

@@ -69,7 +69,10 @@ impl SlotState {
         let mut params = BTreeMap::new();
         let head = format!("{prefix}/");
         for key in dict.keys_under(&head) {
-            let Some(path) = key.strip_prefix(&head).and_then(|k| k.strip_suffix("/step")) else {
+            let Some(path) = key
+                .strip_prefix(&head)
+                .and_then(|k| k.strip_suffix("/step"))
+            else {
                 continue;
             };
             let step = dict.get_u64s(&key)?;

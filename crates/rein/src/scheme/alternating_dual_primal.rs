@@ -25,7 +25,11 @@ pub struct AlternatingDualPrimal<O> {
 
 impl<O: PrimalOptimizer> AlternatingDualPrimal<O> {
     /// Dual-then-primal with `primal` descent and `dual` ascent.
-    pub fn new(primal: O, dual: impl DualOptimizer + 'static, constraints: Constraints) -> Result<Self> {
+    pub fn new(
+        primal: O,
+        dual: impl DualOptimizer + 'static,
+        constraints: Constraints,
+    ) -> Result<Self> {
         Ok(Self {
             core: Core::new(primal, Box::new(dual), constraints)?,
         })
@@ -41,7 +45,10 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingDualPrimal<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        let ev = evaluate(problem.compute_cmp_state(model, batch)?, &self.core.dual.constraints)?;
+        let ev = evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.core.dual.constraints,
+        )?;
         self.core.dual.dual_step(&ev, true);
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;

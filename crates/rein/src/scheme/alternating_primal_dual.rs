@@ -27,7 +27,11 @@ pub struct AlternatingPrimalDual<O> {
 
 impl<O: PrimalOptimizer> AlternatingPrimalDual<O> {
     /// Primal-then-dual with `primal` descent and `dual` ascent.
-    pub fn new(primal: O, dual: impl DualOptimizer + 'static, constraints: Constraints) -> Result<Self> {
+    pub fn new(
+        primal: O,
+        dual: impl DualOptimizer + 'static,
+        constraints: Constraints,
+    ) -> Result<Self> {
         Ok(Self {
             core: Core::new(primal, Box::new(dual), constraints)?,
         })
@@ -43,7 +47,10 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingPrimalDual<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        let ev = evaluate(problem.compute_cmp_state(model, batch)?, &self.core.dual.constraints)?;
+        let ev = evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.core.dual.constraints,
+        )?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
         let state = match problem.compute_violations(model, batch) {

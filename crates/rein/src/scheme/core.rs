@@ -40,7 +40,11 @@ impl<O: PrimalOptimizer> Core<O> {
     }
 
     /// Gradients of the primal Lagrangian of `ev` (current multipliers) at `model`, and its value.
-    pub fn lagrangian_grads<M: Module>(&self, model: &M, ev: &Evaluation) -> Result<(ParamGrads, f64)> {
+    pub fn lagrangian_grads<M: Module>(
+        &self,
+        model: &M,
+        ev: &Evaluation,
+    ) -> Result<(ParamGrads, f64)> {
         let lp: Tensor<1> = self.dual.primal_lagrangian(ev)?;
         let value = host_values(&lp)[0];
         if !value.is_finite() {

@@ -39,7 +39,11 @@ pub type ExtraAdam = Extragradient<Adam>;
 impl<O: PrimalOptimizer> Extragradient<O> {
     /// Extragradient with `primal` and `dual` rules (use [`crate::dual::DualAdam`] with
     /// [`Adam`] for Extra-Adam, [`crate::dual::DualSgd`] with [`Sgd`] for Extra-SGD).
-    pub fn new(primal: O, dual: impl DualOptimizer + 'static, constraints: Constraints) -> Result<Self> {
+    pub fn new(
+        primal: O,
+        dual: impl DualOptimizer + 'static,
+        constraints: Constraints,
+    ) -> Result<Self> {
         Ok(Self {
             core: Core::new(primal, Box::new(dual), constraints)?,
         })
@@ -55,7 +59,10 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        let ev = evaluate(problem.compute_cmp_state(model, batch)?, &self.core.dual.constraints)?;
+        let ev = evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.core.dual.constraints,
+        )?;
         let (grads, _) = self.core.lagrangian_grads(model, &ev)?;
         let saved_model = model.clone();
         let saved_lambda = self.core.dual.save_observed(&ev);
@@ -63,7 +70,10 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
         self.core.descend(model, &grads)?;
         self.core.dual.dual_step(&ev, false);
         // Evaluation at the half point.
-        let half = evaluate(problem.compute_cmp_state(model, batch)?, &self.core.dual.constraints)?;
+        let half = evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.core.dual.constraints,
+        )?;
         let (half_grads, lagrangian) = self.core.lagrangian_grads(model, &half)?;
         // Update from the saved point with the half point's gradients.
         *model = saved_model;

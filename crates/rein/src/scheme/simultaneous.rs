@@ -25,7 +25,11 @@ pub struct SimultaneousGda<O> {
 
 impl<O: PrimalOptimizer> SimultaneousGda<O> {
     /// GDA with `primal` descent and `dual` ascent (the default for constraints without their own).
-    pub fn new(primal: O, dual: impl DualOptimizer + 'static, constraints: Constraints) -> Result<Self> {
+    pub fn new(
+        primal: O,
+        dual: impl DualOptimizer + 'static,
+        constraints: Constraints,
+    ) -> Result<Self> {
         Ok(Self {
             core: Core::new(primal, Box::new(dual), constraints)?,
         })
@@ -41,7 +45,10 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for SimultaneousGda<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        let ev = evaluate(problem.compute_cmp_state(model, batch)?, &self.core.dual.constraints)?;
+        let ev = evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.core.dual.constraints,
+        )?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
         self.core.dual.dual_step(&ev, true);

@@ -37,7 +37,10 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Unconstrained<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        let ev = evaluate(problem.compute_cmp_state(model, batch)?, &self.core.dual.constraints)?;
+        let ev = evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.core.dual.constraints,
+        )?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
         self.core.dual.penalty_step(&ev);

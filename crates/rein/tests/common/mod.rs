@@ -34,7 +34,12 @@ impl Point {
         }
     }
     pub fn values(&self) -> Vec<f64> {
-        self.x.val().to_data().convert::<f64>().try_into_vec::<f64>().unwrap()
+        self.x
+            .val()
+            .to_data()
+            .convert::<f64>()
+            .try_into_vec::<f64>()
+            .unwrap()
     }
 }
 
@@ -73,7 +78,9 @@ impl Rng {
         (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
     }
     pub fn matrix(&mut self, m: usize, n: usize) -> Vec<Vec<f64>> {
-        (0..m).map(|_| (0..n).map(|_| self.next()).collect()).collect()
+        (0..m)
+            .map(|_| (0..n).map(|_| self.next()).collect())
+            .collect()
     }
     pub fn vector(&mut self, m: usize) -> Vec<f64> {
         (0..m).map(|_| self.next()).collect()
@@ -83,13 +90,19 @@ impl Rng {
 /// Solves `M y = r` by Gaussian elimination with partial pivoting.
 pub fn solve(m: &[Vec<f64>], r: &[f64]) -> Vec<f64> {
     let n = r.len();
-    let mut a: Vec<Vec<f64>> = m.iter().zip(r).map(|(row, ri)| {
-        let mut row = row.clone();
-        row.push(*ri);
-        row
-    }).collect();
+    let mut a: Vec<Vec<f64>> = m
+        .iter()
+        .zip(r)
+        .map(|(row, ri)| {
+            let mut row = row.clone();
+            row.push(*ri);
+            row
+        })
+        .collect();
     for col in 0..n {
-        let piv = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap();
+        let piv = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap();
         a.swap(col, piv);
         for row in 0..n {
             if row != col {
@@ -106,14 +119,20 @@ pub fn solve(m: &[Vec<f64>], r: &[f64]) -> Vec<f64> {
 /// `A A^T`.
 pub fn gram(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
     a.iter()
-        .map(|ri| a.iter().map(|rj| ri.iter().zip(rj).map(|(x, y)| x * y).sum()).collect())
+        .map(|ri| {
+            a.iter()
+                .map(|rj| ri.iter().zip(rj).map(|(x, y)| x * y).sum())
+                .collect()
+        })
         .collect()
 }
 
 /// `A^T y`.
 pub fn at_y(a: &[Vec<f64>], y: &[f64]) -> Vec<f64> {
     let n = a[0].len();
-    (0..n).map(|j| a.iter().zip(y).map(|(row, yi)| row[j] * yi).sum()).collect()
+    (0..n)
+        .map(|j| a.iter().zip(y).map(|(row, yi)| row[j] * yi).sum())
+        .collect()
 }
 
 /// KKT point of `min ||x||^2 s.t. A x <= b` by Hildreth's dual coordinate ascent, run to
@@ -126,7 +145,10 @@ pub fn qp_inequality(a: &[Vec<f64>], b: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let mut change: f64 = 0.0;
         for i in 0..m {
             // dual: max -1/4 l^T G l - l^T b ; coordinate optimum:
-            let rest: f64 = (0..m).filter(|&j| j != i).map(|j| g[i][j] * lambda[j]).sum();
+            let rest: f64 = (0..m)
+                .filter(|&j| j != i)
+                .map(|j| g[i][j] * lambda[j])
+                .sum();
             let li = (-(2.0 * b[i] + rest) / g[i][i]).max(0.0);
             change = change.max((li - lambda[i]).abs());
             lambda[i] = li;
@@ -141,7 +163,10 @@ pub fn qp_inequality(a: &[Vec<f64>], b: &[f64]) -> (Vec<f64>, Vec<f64>) {
 
 pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 pub fn state_with(loss: Option<Tensor<1>>, constraints: Vec<(&str, ConstraintState)>) -> CmpState {
