@@ -33,19 +33,19 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 0.98)]
     pub min_recall: f64,
     /// Training steps (minibatches).
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 800)]
     pub steps: usize,
     /// Minibatch size.
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
     /// Hidden width of the MLP.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     pub hidden: usize,
     /// Primal (Adam) learning rate.
     #[arg(long, default_value_t = 3e-3)]
     pub lr: f64,
     /// Dual (gradient ascent) learning rate of the recall multiplier.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 1.0)]
     pub dual_lr: f64,
     /// Seed of the split, the initialisation and the batch order.
     #[arg(long, default_value_t = 0)]
