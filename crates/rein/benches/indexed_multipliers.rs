@@ -16,6 +16,11 @@
 //!   test: `DualSgd` (lr 1e-2), `DualAdam` (lr 1e-2), `NuPi` (lr 1e-2, kappa_p 1, kappa_i 1,
 //!   nu 0.5).
 //!
+//! With `REIN_BENCH_HOT=1`, a diagnostic group `indexed_multipliers_hot` also times the
+//! `n = 10^6` group with every index drawn from its first 1000 entries (same batches as
+//! `n = 10^3`): it separates cache/TLB misses of random access into a large store from work
+//! proportional to `n`.
+//!
 //! Run: `cargo bench -p rein --bench indexed_multipliers` (or `bench/indexed.sh`, which also
 //! writes `bench/results/indexed_multipliers.json`).
 
@@ -25,7 +30,7 @@ use std::time::Duration;
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion};
 use rein::dual::{DualAdam, DualOptimizer, DualSgd, NuPi};
 use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::AlternatingDualPrimal;
@@ -89,14 +94,15 @@ struct Batch {
     b: Vec<f64>,
 }
 
-fn batches(n: usize) -> Vec<Batch> {
-    let mut rng = SplitMix(SEED ^ n as u64);
+/// `BATCHES` batches of `OBSERVED` distinct indices drawn uniformly from `0..range`.
+fn batches(range: usize) -> Vec<Batch> {
+    let mut rng = SplitMix(SEED ^ range as u64);
     (0..BATCHES)
         .map(|_| {
             let mut seen = HashSet::with_capacity(OBSERVED);
             let mut indices = Vec::with_capacity(OBSERVED);
             while indices.len() < OBSERVED {
-                let i = (rng.next_u64() % n as u64) as usize;
+                let i = (rng.next_u64() % range as u64) as usize;
                 if seen.insert(i) {
                     indices.push(i);
                 }
@@ -135,50 +141,76 @@ impl Cmp<Point> for PerSample {
     }
 }
 
-fn bench_dual(c: &mut Criterion, name: &str, dual: impl DualOptimizer + Clone + 'static) {
+/// Benchmarks one step of `dual` on a group of `n` entries, observing indices drawn from
+/// `0..range`, as `group/name/n`.
+fn bench_one(
+    c: &mut Criterion,
+    group: &str,
+    name: &str,
+    dual: &(impl DualOptimizer + Clone + 'static),
+    n: usize,
+    range: usize,
+) {
     let dev = device();
-    let mut group = c.benchmark_group("indexed_multipliers");
-    group
-        .sample_size(20)
+    let mut g = c.benchmark_group(group);
+    g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
+    let data = batches(range);
+    let constraints = Constraints::new()
+        .add(Constraint::inequality("per_sample", n).indexed())
+        .expect("valid constraint");
+    let mut opt = AlternatingDualPrimal::new(
+        Sgd::new(SgdConfig::new(1e-3)).expect("valid lr"),
+        dual.clone(),
+        constraints,
+    )
+    .expect("valid optimizer");
+    let mut model = Point {
+        x: Param::from_tensor(Tensor::from_data(
+            TensorData::new(vec![0.0; DIM], [DIM]),
+            &dev,
+        )),
+    };
+    let mut k = 0usize;
+    g.bench_function(BenchmarkId::new(name, n), |bench| {
+        bench.iter(|| {
+            let report = opt
+                .step(&mut PerSample, &mut model, &data[k % BATCHES])
+                .expect("step");
+            k += 1;
+            black_box(report.lagrangian)
+        })
+    });
+    g.finish();
+    let lambda = opt
+        .constraints()
+        .get("per_sample")
+        .and_then(|e| e.multipliers())
+        .expect("multipliers");
+    assert!(lambda.iter().all(|l| l.is_finite() && *l >= 0.0));
+    let touched = lambda.iter().filter(|l| **l != 0.0).count();
+    eprintln!("{group}/{name}/{n}: {k} steps, {touched} multipliers > 0");
+}
+
+fn bench_dual(c: &mut Criterion, name: &str, dual: impl DualOptimizer + Clone + 'static) {
     for n in SIZES {
-        let data = batches(n);
-        let constraints = Constraints::new()
-            .add(Constraint::inequality("per_sample", n).indexed())
-            .expect("valid constraint");
-        let mut opt = AlternatingDualPrimal::new(
-            Sgd::new(SgdConfig::new(1e-3)).expect("valid lr"),
-            dual.clone(),
-            constraints,
-        )
-        .expect("valid optimizer");
-        let mut model = Point {
-            x: Param::from_tensor(Tensor::from_data(
-                TensorData::new(vec![0.0; DIM], [DIM]),
-                &dev,
-            )),
-        };
-        let mut k = 0usize;
-        group.bench_function(BenchmarkId::new(name, n), |bench| {
-            bench.iter(|| {
-                let report = opt
-                    .step(&mut PerSample, &mut model, &data[k % BATCHES])
-                    .expect("step");
-                k += 1;
-                black_box(report.lagrangian)
-            })
-        });
-        let lambda = opt
-            .constraints()
-            .get("per_sample")
-            .and_then(|e| e.multipliers())
-            .expect("multipliers");
-        let touched = lambda.iter().filter(|l| **l != 0.0).count();
-        assert!(lambda.iter().all(|l| l.is_finite() && *l >= 0.0));
-        eprintln!("{name} n={n}: {k} steps, {touched} multipliers > 0");
+        bench_one(c, "indexed_multipliers", name, &dual, n, n);
     }
-    group.finish();
+    // Diagnostic (REIN_BENCH_HOT=1): the largest group, but every index drawn from its first
+    // 1000 entries, so the multipliers and dual state touched stay in cache. If this matches
+    // the n = 10^3 time, any growth of the n = 10^6 time is cache and TLB misses of random
+    // access into a large store, not work proportional to n.
+    if std::env::var_os("REIN_BENCH_HOT").is_some() {
+        bench_one(
+            c,
+            "indexed_multipliers_hot",
+            name,
+            &dual,
+            SIZES[2],
+            SIZES[0],
+        );
+    }
 }
 
 fn indexed_multipliers(c: &mut Criterion) {
@@ -191,5 +223,10 @@ fn indexed_multipliers(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, indexed_multipliers);
-criterion_main!(benches);
+// What `criterion_group!` + `criterion_main!` expand to, minus the undocumented `pub fn` the
+// group macro generates (the workspace warns on missing docs).
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    indexed_multipliers(&mut c);
+    c.final_summary();
+}

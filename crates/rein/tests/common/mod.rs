@@ -1,6 +1,6 @@
 //! Shared helpers of the integration tests: a float64 device, a vector "model", closed-form
 //! linear algebra, and a problem built from closures.
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, clippy::needless_range_loop)]
 
 use std::sync::OnceLock;
 
