@@ -109,9 +109,9 @@ fn main() -> anyhow::Result<()> {
         -1.0,
         (mu + 1.0).abs()
     );
+    let grown = (c / 0.5).ln() / 1.02f64.ln();
     println!(
-        "penalty coefficient: c = {c:.6} (from 0.5; it grew on every step with |h| > 1e-4, i.e. {:.0} steps)",
-        (c / 0.5).ln() / 1.02f64.ln()
+        "penalty coefficient: c = {c:.6} (0.5 x 1.02^{grown:.0}: grown on every step with |h| > 1e-4)"
     );
     anyhow::ensure!(
         (p[0] - 0.5).abs() < 1e-6 && (p[1] - 0.5).abs() < 1e-6 && (mu + 1.0).abs() < 1e-6,

@@ -85,26 +85,20 @@ impl DualSide {
         total.ok_or(ReinError::EmptyLagrangian)
     }
 
-    fn dual_for(&self, entry: usize) -> &dyn DualOptimizer {
-        self.constraints.entries[entry]
-            .config
-            .dual_optimizer
-            .as_deref()
-            .unwrap_or(self.default.as_ref())
-    }
-
     /// One projected ascent step of every observed multiplier with the strict violations of
     /// `ev`. With `finalize`, also applies dual restarts and penalty updates (skipped for an
     /// extragradient extrapolation).
     pub(crate) fn dual_step(&mut self, ev: &Evaluation, finalize: bool) {
+        let default = self.default.as_ref();
         for o in ev.observed.iter().filter(|o| o.dual) {
-            let dual = self.dual_for(o.entry).box_clone();
             let e = &mut self.constraints.entries[o.entry];
+            // Borrowed, never cloned: per-entry gains may hold O(size) data.
+            let dual: &dyn DualOptimizer = e.config.dual_optimizer.as_deref().unwrap_or(default);
             let kind = e.config.kind;
             let restarts = finalize && e.config.dual_restarts && kind == ConstraintKind::Inequality;
             if let Some(m) = &mut e.multiplier {
                 for (&i, &s) in o.strict_indices.iter().zip(&o.strict_values) {
-                    m.ascend(dual.as_ref(), kind, i, s);
+                    m.ascend(dual, kind, i, s);
                     if restarts && s < 0.0 {
                         m.restart(i);
                     }
