@@ -133,3 +133,13 @@ pub(crate) fn ensure_hparam(
         })
     }
 }
+
+/// Checks that a rate, decay or coefficient is finite and `>= 0`.
+pub(crate) fn ensure_non_negative(field: &'static str, value: f64) -> Result<()> {
+    ensure_hparam(
+        value >= 0.0 && value.is_finite(),
+        field,
+        value,
+        "must be finite and >= 0",
+    )
+}

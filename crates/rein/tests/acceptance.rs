@@ -242,6 +242,76 @@ fn random_problem(seed: u64, n: usize, m: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
     (a, rng.vector(m))
 }
 
+/// Checks `min ||x||^2 s.t. M x - r {<=, =} 0` against its KKT point `(x_star, multipliers)`:
+/// every dual scheme x {Lagrangian, Augmented} to 1e-4, the quadratic penalty to 1e-3.
+fn check_random_kkt(
+    constraint: impl Fn() -> Constraint,
+    m_mat: &[Vec<f64>],
+    r: &[f64],
+    x_star: &[f64],
+    multipliers_star: &[f64],
+    label: &str,
+) {
+    let n = x_star.len();
+    let name = constraint().name().to_string();
+    let problem = |x: Tensor<1>| {
+        let g = matvec(m_mat, x.clone()) - constant(r);
+        state_with(
+            Some((x.clone() * x).sum()),
+            vec![(name.as_str(), ConstraintState::new(g))],
+        )
+    };
+    for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
+        for scheme in SCHEMES {
+            let cs = Constraints::new()
+                .add(with_formulation(constraint(), f, 1.0))
+                .unwrap();
+            let (x, l) = solve(
+                scheme,
+                sgd(0.2),
+                DualSgd::new(0.3).unwrap(),
+                cs,
+                problem,
+                &vec![0.0; n],
+                3000,
+            );
+            assert!(
+                max_abs_diff(&x, x_star) < 1e-4,
+                "{label} {f:?} {scheme}: x {x:?} vs {x_star:?}"
+            );
+            assert!(
+                max_abs_diff(&l[0], multipliers_star) < 1e-4,
+                "{label} {f:?} {scheme}: multipliers {:?} vs {multipliers_star:?}",
+                l[0]
+            );
+        }
+    }
+    // Quadratic penalty: x_c -> x* as c grows; Nesterov handles the conditioning.
+    let c = 2e4;
+    let cs = Constraints::new()
+        .add(
+            constraint()
+                .formulation(Formulation::QuadraticPenalty)
+                .penalty(PenaltyCoefficient::scalar(c)),
+        )
+        .unwrap();
+    let lr = 1.0 / (2.0 + c * 5.0);
+    let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
+    let (x, _) = solve(
+        "unconstrained",
+        opt,
+        DualSgd::new(0.0).unwrap(),
+        cs,
+        problem,
+        &vec![0.0; n],
+        20_000,
+    );
+    assert!(
+        max_abs_diff(&x, x_star) < 1e-3,
+        "{label} penalty: x {x:?} vs {x_star:?}"
+    );
+}
+
 #[test]
 fn random_inequality_kkt_every_scheme_and_formulation() {
     for (seed, n) in [(1, 5), (2, 8), (3, 10)] {
@@ -251,61 +321,14 @@ fn random_inequality_kkt_every_scheme_and_formulation() {
             l_star.iter().any(|l| *l > 1e-3),
             "seed {seed}: need an active constraint"
         );
-        let problem = |x: Tensor<1>| {
-            let g = matvec(&a, x.clone()) - constant(&b);
-            state_with(
-                Some((x.clone() * x).sum()),
-                vec![("Ax<=b", ConstraintState::new(g))],
-            )
-        };
-        for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
-            for scheme in SCHEMES {
-                let cs = Constraints::new()
-                    .add(with_formulation(Constraint::inequality("Ax<=b", 5), f, 1.0))
-                    .unwrap();
-                let (x, l) = solve(
-                    scheme,
-                    sgd(0.2),
-                    DualSgd::new(0.3).unwrap(),
-                    cs,
-                    problem,
-                    &vec![0.0; n],
-                    3000,
-                );
-                assert!(
-                    max_abs_diff(&x, &x_star) < 1e-4,
-                    "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}"
-                );
-                assert!(
-                    max_abs_diff(&l[0], &l_star) < 1e-4,
-                    "seed {seed} {f:?} {scheme}: lambda {:?} vs {l_star:?}",
-                    l[0]
-                );
-            }
-        }
-        // Quadratic penalty: x_c -> x* as c grows; Nesterov handles the conditioning.
-        let c = 2e4;
-        let cs = Constraints::new()
-            .add(
-                Constraint::inequality("Ax<=b", 5)
-                    .formulation(Formulation::QuadraticPenalty)
-                    .penalty(PenaltyCoefficient::scalar(c)),
-            )
-            .unwrap();
-        let lr = 1.0 / (2.0 + c * 5.0);
-        let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
-        let (x, _) = solve(
-            "unconstrained",
-            opt,
-            DualSgd::new(0.0).unwrap(),
-            cs,
-            problem,
-            &vec![0.0; n],
-            20_000,
-        );
-        assert!(
-            max_abs_diff(&x, &x_star) < 1e-3,
-            "seed {seed} penalty: x {x:?} vs {x_star:?}"
+        let label = format!("Ax<=b seed {seed}");
+        check_random_kkt(
+            || Constraint::inequality("Ax<=b", 5),
+            &a,
+            &b,
+            &x_star,
+            &l_star,
+            &label,
         );
     }
 }
@@ -318,60 +341,14 @@ fn random_equality_kkt_every_scheme_and_formulation() {
         let y = solve_linear(&gram(&c_mat), &d);
         let x_star = at_y(&c_mat, &y);
         let mu_star: Vec<f64> = y.iter().map(|v| -2.0 * v).collect();
-        let problem = |x: Tensor<1>| {
-            let h = matvec(&c_mat, x.clone()) - constant(&d);
-            state_with(
-                Some((x.clone() * x).sum()),
-                vec![("Cx=d", ConstraintState::new(h))],
-            )
-        };
-        for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
-            for scheme in SCHEMES {
-                let cs = Constraints::new()
-                    .add(with_formulation(Constraint::equality("Cx=d", 5), f, 1.0))
-                    .unwrap();
-                let (x, mu) = solve(
-                    scheme,
-                    sgd(0.2),
-                    DualSgd::new(0.3).unwrap(),
-                    cs,
-                    problem,
-                    &vec![0.0; n],
-                    3000,
-                );
-                assert!(
-                    max_abs_diff(&x, &x_star) < 1e-4,
-                    "seed {seed} {f:?} {scheme}: x {x:?} vs {x_star:?}"
-                );
-                assert!(
-                    max_abs_diff(&mu[0], &mu_star) < 1e-4,
-                    "seed {seed} {f:?} {scheme}: mu {:?} vs {mu_star:?}",
-                    mu[0]
-                );
-            }
-        }
-        let c = 2e4;
-        let cs = Constraints::new()
-            .add(
-                Constraint::equality("Cx=d", 5)
-                    .formulation(Formulation::QuadraticPenalty)
-                    .penalty(PenaltyCoefficient::scalar(c)),
-            )
-            .unwrap();
-        let lr = 1.0 / (2.0 + c * 5.0);
-        let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
-        let (x, _) = solve(
-            "unconstrained",
-            opt,
-            DualSgd::new(0.0).unwrap(),
-            cs,
-            problem,
-            &vec![0.0; n],
-            20_000,
-        );
-        assert!(
-            max_abs_diff(&x, &x_star) < 1e-3,
-            "seed {seed} penalty: x {x:?} vs {x_star:?}"
+        let label = format!("Cx=d seed {seed}");
+        check_random_kkt(
+            || Constraint::equality("Cx=d", 5),
+            &c_mat,
+            &d,
+            &x_star,
+            &mu_star,
+            &label,
         );
     }
 }

@@ -1,5 +1,5 @@
 use super::DualOptimizer;
-use crate::error::{Result, ensure_hparam};
+use crate::error::{Result, ensure_hparam, ensure_non_negative};
 
 /// Adam ascent on the multipliers (Kingma & Ba 2015), per entry with its own step count:
 ///
@@ -27,12 +27,7 @@ impl DualAdam {
 
     /// Adam with explicit moments and epsilon.
     pub fn with_betas(lr: f64, beta1: f64, beta2: f64, eps: f64) -> Result<Self> {
-        ensure_hparam(
-            lr >= 0.0 && lr.is_finite(),
-            "lr",
-            lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", lr)?;
         ensure_hparam(
             (0.0..1.0).contains(&beta1),
             "beta1",

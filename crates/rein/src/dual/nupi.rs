@@ -1,5 +1,5 @@
 use super::DualOptimizer;
-use crate::error::{ReinError, Result, ensure_hparam};
+use crate::error::{ReinError, Result, ensure_hparam, ensure_non_negative};
 
 /// A gain of nuPI: one scalar for every entry, or one value per entry of the constraint group.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,12 +79,7 @@ impl NuPi {
         kappa_i: impl Into<Gain>,
         nu: f64,
     ) -> Result<Self> {
-        ensure_hparam(
-            lr >= 0.0 && lr.is_finite(),
-            "lr",
-            lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", lr)?;
         ensure_hparam(nu > -1.0 && nu < 1.0, "nu", nu, "must be in (-1, 1)")?;
         let (kappa_p, kappa_i) = (kappa_p.into(), kappa_i.into());
         for (field, g) in [("kappa_p", &kappa_p), ("kappa_i", &kappa_i)] {
@@ -109,12 +104,7 @@ impl NuPi {
 
     /// Decoupled weight decay `w >= 0` on the multipliers.
     pub fn weight_decay(mut self, w: f64) -> Result<Self> {
-        ensure_hparam(
-            w >= 0.0 && w.is_finite(),
-            "weight_decay",
-            w,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("weight_decay", w)?;
         self.weight_decay = w;
         Ok(self)
     }

@@ -1,5 +1,5 @@
 use super::DualOptimizer;
-use crate::error::{Result, ensure_hparam};
+use crate::error::{Result, ensure_non_negative};
 
 /// Projected gradient ascent on the multipliers: `lambda <- proj(lambda + eta e)`, with `e` the
 /// strict violation (Arrow, Hurwicz & Uzawa 1958). No state.
@@ -17,12 +17,7 @@ pub struct DualSgd {
 impl DualSgd {
     /// Dual SGD with learning rate `lr >= 0`.
     pub fn new(lr: f64) -> Result<Self> {
-        ensure_hparam(
-            lr >= 0.0 && lr.is_finite(),
-            "lr",
-            lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", lr)?;
         Ok(Self { lr })
     }
 }

@@ -6,7 +6,7 @@ use super::param_groups::{ParamGroup, resolve};
 use super::slots::{Slot, SlotState};
 use super::{ParamGrads, PrimalOptimizer};
 use crate::checkpoint::{StateDict, Stateful};
-use crate::error::{Result, ensure_hparam};
+use crate::error::{Result, ensure_hparam, ensure_non_negative};
 
 /// Weight decay of [`Adam`]: none, L2 (added to the gradient: Adam), or decoupled (AdamW,
 /// Loshchilov & Hutter 2019).
@@ -95,12 +95,7 @@ impl Adam {
     /// Builds Adam; invalid hyper-parameters are errors naming the field.
     pub fn new(config: AdamConfig) -> Result<Self> {
         let c = &config;
-        ensure_hparam(
-            c.lr >= 0.0 && c.lr.is_finite(),
-            "lr",
-            c.lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", c.lr)?;
         ensure_hparam(
             (0.0..1.0).contains(&c.beta1),
             "beta1",
@@ -115,12 +110,7 @@ impl Adam {
         )?;
         ensure_hparam(c.eps > 0.0, "eps", c.eps, "must be > 0")?;
         let w = c.weight_decay.value();
-        ensure_hparam(
-            w >= 0.0 && w.is_finite(),
-            "weight_decay",
-            w,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("weight_decay", w)?;
         Ok(Self {
             config,
             groups: Vec::new(),
@@ -182,12 +172,7 @@ impl PrimalOptimizer for Adam {
         self.config.lr
     }
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_hparam(
-            lr >= 0.0 && lr.is_finite(),
-            "lr",
-            lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", lr)?;
         self.config.lr = lr;
         Ok(())
     }

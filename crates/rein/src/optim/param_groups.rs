@@ -1,4 +1,4 @@
-use crate::error::{Result, ensure_hparam};
+use crate::error::{Result, ensure_non_negative};
 
 /// A parameter group: parameters whose path starts with one of `prefixes` get this group's
 /// learning rate and weight decay. The first matching group wins; others use the optimizer's
@@ -51,20 +51,10 @@ impl ParamGroup {
 
     pub(crate) fn validate(&self) -> Result<()> {
         if let Some(lr) = self.lr {
-            ensure_hparam(
-                lr >= 0.0 && lr.is_finite(),
-                "lr",
-                lr,
-                "group learning rate must be finite and >= 0",
-            )?;
+            ensure_non_negative("lr", lr)?;
         }
         if let Some(w) = self.weight_decay {
-            ensure_hparam(
-                w >= 0.0 && w.is_finite(),
-                "weight_decay",
-                w,
-                "must be finite and >= 0",
-            )?;
+            ensure_non_negative("weight_decay", w)?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use super::param_groups::{ParamGroup, resolve};
 use super::slots::SlotState;
 use super::{ParamGrads, PrimalOptimizer};
 use crate::checkpoint::{StateDict, Stateful};
-use crate::error::{Result, ensure_hparam};
+use crate::error::{Result, ensure_hparam, ensure_non_negative};
 
 /// Momentum of [`Sgd`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -70,12 +70,7 @@ pub struct Sgd {
 impl Sgd {
     /// Builds the optimizer; invalid hyper-parameters are errors naming the field.
     pub fn new(config: SgdConfig) -> Result<Self> {
-        ensure_hparam(
-            config.lr >= 0.0 && config.lr.is_finite(),
-            "lr",
-            config.lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", config.lr)?;
         ensure_hparam(
             config.weight_decay >= 0.0,
             "weight_decay",
@@ -143,12 +138,7 @@ impl PrimalOptimizer for Sgd {
         self.config.lr
     }
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_hparam(
-            lr >= 0.0 && lr.is_finite(),
-            "lr",
-            lr,
-            "must be finite and >= 0",
-        )?;
+        ensure_non_negative("lr", lr)?;
         self.config.lr = lr;
         Ok(())
     }
