@@ -8,7 +8,7 @@
 use crate::dual::DualOptimizer;
 use crate::error::{ReinError, Result};
 use crate::formulation::Formulation;
-use crate::multiplier::{MultiplierKind, MultiplierStore};
+use crate::multiplier::{ImplicitModel, MultiplierKind, MultiplierStore};
 use crate::penalty::PenaltyCoefficient;
 
 /// Whether a group holds inequalities `g(x) <= 0` or equalities `h(x) = 0`.
@@ -42,6 +42,7 @@ pub struct Constraint {
     pub(crate) penalty: Option<PenaltyCoefficient>,
     pub(crate) dual_optimizer: Option<Box<dyn DualOptimizer>>,
     pub(crate) dual_restarts: bool,
+    pub(crate) implicit: Option<Box<dyn ImplicitModel>>,
 }
 
 impl Constraint {
@@ -56,6 +57,7 @@ impl Constraint {
             penalty: None,
             dual_optimizer: None,
             dual_restarts: false,
+            implicit: None,
         }
     }
 
@@ -80,6 +82,17 @@ impl Constraint {
     /// state — are read and updated. Cost per step is O(observed), never O(size).
     pub fn indexed(mut self) -> Self {
         self.multiplier = MultiplierKind::Indexed;
+        self
+    }
+
+    /// Uses an implicit multiplier: `lambda_i = model(features_i)`, trained by ascent through
+    /// autodiff (see [`crate::multiplier::ImplicitMultiplier`]). Each step's constraint state
+    /// must carry `features` (one row per observed constraint); `size` is then only an upper
+    /// bound used for validation. The model has its own optimizer, so no dual optimizer, initial
+    /// value or dual restart applies.
+    pub fn implicit(mut self, model: impl ImplicitModel + 'static) -> Self {
+        self.multiplier = MultiplierKind::Implicit;
+        self.implicit = Some(Box::new(model));
         self
     }
 
@@ -134,6 +147,7 @@ pub struct ConstraintEntry {
     pub(crate) config: Constraint,
     pub(crate) multiplier: Option<MultiplierStore>,
     pub(crate) penalty: Option<PenaltyCoefficient>,
+    pub(crate) implicit: Option<Box<dyn ImplicitModel>>,
 }
 
 impl ConstraintEntry {
@@ -164,6 +178,10 @@ impl ConstraintEntry {
     /// Penalty coefficients (length 1 if scalar), if any.
     pub fn penalty_coefficients(&self) -> Option<&[f64]> {
         self.penalty.as_ref().map(|p| p.values())
+    }
+    /// The implicit multiplier model, if the constraint has one.
+    pub fn implicit(&self) -> Option<&dyn ImplicitModel> {
+        self.implicit.as_deref()
     }
     /// Whether the multiplier is indexed.
     pub fn is_indexed(&self) -> bool {
@@ -211,7 +229,22 @@ impl Constraints {
             ));
         }
         let f = constraint.formulation;
-        let multiplier = if f.has_multiplier() {
+        if constraint.implicit.is_some() {
+            if !f.has_multiplier() {
+                return Err(bad(format!("{f:?} has no multiplier to make implicit")));
+            }
+            if constraint.initial_multiplier.is_some()
+                || constraint.dual_optimizer.is_some()
+                || constraint.dual_restarts
+            {
+                return Err(bad(
+                    "an implicit multiplier has its own model and optimizer: no initial value, \
+                     dual optimizer or dual restarts"
+                        .into(),
+                ));
+            }
+        }
+        let multiplier = if f.has_multiplier() && constraint.implicit.is_none() {
             let init = match &constraint.initial_multiplier {
                 Some(v) => {
                     if v.len() != constraint.size {
@@ -238,7 +271,7 @@ impl Constraints {
             };
             Some(MultiplierStore::new(init))
         } else {
-            if constraint.initial_multiplier.is_some() {
+            if constraint.initial_multiplier.is_some() && constraint.implicit.is_none() {
                 return Err(bad(format!("{f:?} has no multiplier to initialise")));
             }
             None
@@ -263,10 +296,13 @@ impl Constraints {
         if let Some(d) = &constraint.dual_optimizer {
             d.validate_for(&name, constraint.size)?;
         }
+        let mut config = constraint;
+        let implicit = config.implicit.take();
         self.entries.push(ConstraintEntry {
-            config: constraint,
+            config,
             multiplier,
             penalty,
+            implicit,
         });
         Ok(())
     }
@@ -304,8 +340,10 @@ impl Constraints {
         self.entries.is_empty()
     }
 
-    /// Whether any registered constraint has a multiplier updated by a dual optimizer.
+    /// Whether any registered constraint has a multiplier (dense, indexed or implicit).
     pub fn has_multipliers(&self) -> bool {
-        self.entries.iter().any(|e| e.multiplier.is_some())
+        self.entries
+            .iter()
+            .any(|e| e.multiplier.is_some() || e.implicit.is_some())
     }
 }

@@ -8,8 +8,9 @@ use crate::checkpoint::{StateDict, Stateful};
 use crate::constraint::{ConstraintKind, Constraints};
 use crate::dual::DualOptimizer;
 use crate::error::{ReinError, Result};
-use crate::evaluation::Evaluation;
+use crate::evaluation::{Evaluation, Observed};
 use crate::formulation::primal_coefficients;
+use crate::multiplier::ImplicitModel;
 use crate::multiplier::store::project;
 use crate::report::{ConstraintReport, KktResiduals};
 
@@ -20,8 +21,13 @@ pub struct DualSide {
     pub(crate) default: Box<dyn DualOptimizer>,
 }
 
-/// Multiplier values saved before an extragradient extrapolation, only at observed entries.
-pub(crate) type SavedMultipliers = Vec<(usize, Vec<(usize, f64)>)>;
+/// Multipliers saved before an extragradient extrapolation: values at observed entries only,
+/// and whole implicit models (their parameters are the multipliers).
+#[derive(Debug, Default)]
+pub(crate) struct SavedMultipliers {
+    values: Vec<(usize, Vec<(usize, f64)>)>,
+    models: Vec<(usize, Box<dyn ImplicitModel>)>,
+}
 
 impl DualSide {
     /// Takes the constraints and allocates dual-optimizer state for each multiplier.
@@ -52,7 +58,7 @@ impl DualSide {
                 continue;
             };
             let e = &self.constraints.entries[o.entry];
-            let lambda = e.multiplier.as_ref().map(|m| m.gather(&o.indices));
+            let lambda = self.observed_multipliers(o, &o.indices);
             let c = e.penalty.as_ref().map(|p| p.gather(&o.indices));
             let co = primal_coefficients(
                 e.config.formulation,
@@ -88,7 +94,7 @@ impl DualSide {
     /// One projected ascent step of every observed multiplier with the strict violations of
     /// `ev`. With `finalize`, also applies dual restarts and penalty updates (skipped for an
     /// extragradient extrapolation).
-    pub(crate) fn dual_step(&mut self, ev: &Evaluation, finalize: bool) {
+    pub(crate) fn dual_step(&mut self, ev: &Evaluation, finalize: bool) -> Result<()> {
         let default = self.default.as_ref();
         for o in ev.observed.iter().filter(|o| o.dual) {
             let e = &mut self.constraints.entries[o.entry];
@@ -104,10 +110,25 @@ impl DualSide {
                     }
                 }
             }
+            if let (Some(model), Some(features)) = (&mut e.implicit, &o.features) {
+                model.ascend(features, &o.strict_values)?;
+            }
             if finalize && let Some(p) = &mut e.penalty {
                 p.update(kind, &o.strict_values, &o.strict_indices);
             }
         }
+        Ok(())
+    }
+
+    /// Multipliers of an observation at `indices` (dense/indexed), or of its feature rows
+    /// (implicit; `indices` are then row positions).
+    fn observed_multipliers(&self, o: &Observed, indices: &[usize]) -> Option<Vec<f64>> {
+        let e = &self.constraints.entries[o.entry];
+        if let (Some(model), Some(features)) = (&e.implicit, &o.features) {
+            let all = model.multipliers(features, e.config.kind);
+            return Some(indices.iter().map(|&i| all[i]).collect());
+        }
+        e.multiplier.as_ref().map(|m| m.gather(indices))
     }
 
     /// Penalty updates only (schemes without a dual step, e.g. quadratic penalty).
@@ -122,9 +143,11 @@ impl DualSide {
 
     /// Saves the multipliers at the entries `ev` will update.
     pub(crate) fn save_observed(&self, ev: &Evaluation) -> SavedMultipliers {
-        ev.observed
-            .iter()
-            .filter(|o| o.dual)
+        let dual = || ev.observed.iter().filter(|o| o.dual);
+        let models = dual()
+            .filter_map(|o| Some((o.entry, self.constraints.entries[o.entry].implicit.clone()?)))
+            .collect();
+        let values = dual()
             .filter_map(|o| {
                 let m = self.constraints.entries[o.entry].multiplier.as_ref()?;
                 Some((
@@ -132,13 +155,18 @@ impl DualSide {
                     o.strict_indices.iter().map(|&i| (i, m.values[i])).collect(),
                 ))
             })
-            .collect()
+            .collect();
+        SavedMultipliers { values, models }
     }
 
     /// Restores multipliers saved by [`DualSide::save_observed`] (optimizer state is kept:
     /// it advances on both extragradient calls).
+    /// Implicit models are restored whole (parameters and their optimizer's state).
     pub(crate) fn restore_observed(&mut self, saved: &SavedMultipliers) {
-        for (entry, values) in saved {
+        for (entry, model) in &saved.models {
+            self.constraints.entries[*entry].implicit = Some(model.clone());
+        }
+        for (entry, values) in &saved.values {
             if let Some(m) = &mut self.constraints.entries[*entry].multiplier {
                 for &(i, v) in values {
                     m.values[i] = v;
@@ -154,10 +182,8 @@ impl DualSide {
         for o in &ev.observed {
             let e = &self.constraints.entries[o.entry];
             let kind = e.config.kind;
-            let multipliers = e
-                .multiplier
-                .as_ref()
-                .map(|m| m.gather(&o.strict_indices))
+            let multipliers = self
+                .observed_multipliers(o, &o.strict_indices)
                 .unwrap_or_default();
             for (k, &s) in o.strict_values.iter().enumerate() {
                 let infeasibility = match kind {
@@ -207,6 +233,9 @@ impl Stateful for DualSide {
             }
             if let Some(p) = &e.penalty {
                 out.put_f64s(&format!("{base}/penalty"), p.values());
+            }
+            if let Some(model) = &e.implicit {
+                model.save(&format!("{base}/implicit"), out)?;
             }
         }
         Ok(())
@@ -260,10 +289,21 @@ impl Stateful for DualSide {
                 }
                 None => None,
             };
-            staged.push((k, mult, pen));
+            let implicit = match &e.implicit {
+                Some(model) => {
+                    let mut model = model.clone();
+                    model.load(&format!("{base}/implicit"), dict)?;
+                    Some(model)
+                }
+                None => None,
+            };
+            staged.push((k, mult, pen, implicit));
         }
-        for (k, mult, pen) in staged {
+        for (k, mult, pen, implicit) in staged {
             let e = &mut self.constraints.entries[k];
+            if implicit.is_some() {
+                e.implicit = implicit;
+            }
             if let (Some(m), Some((values, state))) = (&mut e.multiplier, mult) {
                 m.values = values;
                 m.state = state;

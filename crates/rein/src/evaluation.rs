@@ -27,6 +27,8 @@ pub(crate) struct Observed {
     pub strict_indices: Vec<usize>,
     pub primal: bool,
     pub dual: bool,
+    /// Features of the observed constraints (implicit multipliers only).
+    pub features: Option<Tensor<2>>,
 }
 
 /// A validated evaluation.
@@ -133,6 +135,25 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
             None => Vec::new(),
         };
         let indexed = c.multiplier == MultiplierKind::Indexed;
+        // Implicit multipliers: the observed constraints are the rows of `features`.
+        let (size, features) = if c.multiplier == MultiplierKind::Implicit {
+            if st.indices.is_some() || st.strict_indices.is_some() {
+                return Err(bad(
+                    "an implicit multiplier identifies constraints by `features`, not indices",
+                ));
+            }
+            let f = st.features.clone().ok_or_else(|| {
+                bad("an implicit multiplier needs `features` (one row per observed constraint)")
+            })?;
+            (f.dims()[0], Some(f))
+        } else {
+            if st.features.is_some() {
+                return Err(bad(
+                    "features are only used by implicit multipliers; declare it with `.implicit(..)`",
+                ));
+            }
+            (c.size, None)
+        };
         let indices = match (&st.indices, indexed) {
             (Some(ix), true) => {
                 check_indices(&name, ix, c.size)?;
@@ -143,7 +164,7 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
                     "an indexed constraint needs `indices` for its violation",
                 ));
             }
-            (None, _) => (0..c.size).collect(),
+            (None, _) => (0..size).collect(),
             (Some(_), false) => {
                 return Err(bad(
                     "indices given for a dense constraint; declare it with `.indexed()`",
@@ -156,7 +177,7 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
                 what: if indexed {
                     "violation length vs indices"
                 } else {
-                    "violation length vs constraint size"
+                    "violation length vs constraint size (or feature rows)"
                 },
                 expected: indices.len(),
                 got: violation_values.len(),
@@ -177,7 +198,7 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
                         Some(_) => indices.clone(),
                         None => return Err(bad("an indexed strict violation needs indices")),
                     },
-                    (None, false) => (0..c.size).collect(),
+                    (None, false) => (0..size).collect(),
                 };
                 if s.len() != ix.len() {
                     return Err(ReinError::ShapeMismatch {
@@ -200,6 +221,7 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
             strict_indices,
             primal: st.contributes_to_primal,
             dual: st.contributes_to_dual,
+            features,
         });
     }
     Ok(Evaluation {

@@ -86,6 +86,7 @@ pub struct ConstraintState {
     pub(crate) strict_indices: Option<Vec<usize>>,
     pub(crate) contributes_to_primal: bool,
     pub(crate) contributes_to_dual: bool,
+    pub(crate) features: Option<Tensor<2>>,
 }
 
 impl ConstraintState {
@@ -98,6 +99,7 @@ impl ConstraintState {
             strict_indices: None,
             contributes_to_primal: true,
             contributes_to_dual: true,
+            features: None,
         }
     }
 
@@ -111,6 +113,7 @@ impl ConstraintState {
             strict_indices: None,
             contributes_to_primal: false,
             contributes_to_dual: true,
+            features: None,
         }
     }
 
@@ -129,6 +132,13 @@ impl ConstraintState {
     /// Sets the observed entries of the strict violation, when they differ from `indices`.
     pub fn strict_indices(mut self, indices: Vec<usize>) -> Self {
         self.strict_indices = Some(indices);
+        self
+    }
+
+    /// Sets the constraint features of an implicit multiplier: one row per observed constraint
+    /// (same order as the violation). Gradients do not flow into the features.
+    pub fn features(mut self, features: Tensor<2>) -> Self {
+        self.features = Some(features);
         self
     }
 

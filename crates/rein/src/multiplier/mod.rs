@@ -1,4 +1,4 @@
-//! Lagrange multipliers: dense and indexed, as plain host vectors.
+//! Lagrange multipliers: dense and indexed, as plain host vectors; implicit, as a model.
 //!
 //! The dual update of dense and indexed multipliers needs no autodiff: the gradient of the dual
 //! Lagrangian `lambda.sg(g)` with respect to `lambda` is the detached strict violation `g`. So
@@ -8,8 +8,10 @@
 //! A dense multiplier is simply an indexed one that observes every entry each step: both go
 //! through the same code, so the same dual optimizer gives the same trajectory either way.
 
+mod implicit;
 pub(crate) mod store;
 
+pub use implicit::{ImplicitModel, ImplicitMultiplier, LinearMultiplier, MultiplierNet};
 pub use store::MultiplierStore;
 
 /// How the entries of a constraint group are observed.
@@ -20,4 +22,7 @@ pub enum MultiplierKind {
     /// `size` values (e.g. one per training sample); each step observes the entries named by the
     /// constraint state's `indices`. Unobserved entries are neither updated nor decayed.
     Indexed,
+    /// A model of constraint features (see [`ImplicitMultiplier`]); each step observes the rows
+    /// of the constraint state's `features`.
+    Implicit,
 }

@@ -49,7 +49,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingDualPrimal<O> {
             problem.compute_cmp_state(model, batch)?,
             &self.core.dual.constraints,
         )?;
-        self.core.dual.dual_step(&ev, true);
+        self.core.dual.dual_step(&ev, true)?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
         Ok(self.core.finish(ev.loss_value, lagrangian, &ev))

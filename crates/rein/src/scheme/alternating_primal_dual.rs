@@ -58,7 +58,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingPrimalDual<O> {
             None => problem.compute_cmp_state(model, batch)?,
         };
         let after = evaluate(state, &self.core.dual.constraints)?;
-        self.core.dual.dual_step(&after, true);
+        self.core.dual.dual_step(&after, true)?;
         let loss = after.loss_value.or(ev.loss_value);
         Ok(self.core.finish(loss, lagrangian, &after))
     }

@@ -68,7 +68,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
         let saved_lambda = self.core.dual.save_observed(&ev);
         // Extrapolation.
         self.core.descend(model, &grads)?;
-        self.core.dual.dual_step(&ev, false);
+        self.core.dual.dual_step(&ev, false)?;
         // Evaluation at the half point.
         let half = evaluate(
             problem.compute_cmp_state(model, batch)?,
@@ -79,7 +79,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
         *model = saved_model;
         self.core.dual.restore_observed(&saved_lambda);
         self.core.descend(model, &half_grads)?;
-        self.core.dual.dual_step(&half, true);
+        self.core.dual.dual_step(&half, true)?;
         Ok(self.core.finish(ev.loss_value, lagrangian, &half))
     }
     common_methods!();

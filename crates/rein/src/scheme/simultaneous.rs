@@ -51,7 +51,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for SimultaneousGda<O> {
         )?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
-        self.core.dual.dual_step(&ev, true);
+        self.core.dual.dual_step(&ev, true)?;
         Ok(self.core.finish(ev.loss_value, lagrangian, &ev))
     }
     common_methods!();
