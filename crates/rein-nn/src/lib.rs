@@ -4,6 +4,8 @@
 //!   generators, a seeded stratified [`Dataset::split`](data::Dataset::split) and a
 //!   resumable minibatch [`Batcher`](data::Batcher) that yields sample indices.
 //! * [`model`]: a ReLU [`Mlp`](model::Mlp) with deterministic, seed-driven initialisation.
+//! * [`l0`]: hard-concrete L0 gates (Louizos et al. 2018): a gated [`L0Linear`] layer with
+//!   differentiable expected density, and purging into a dense `Linear`.
 //! * [`metrics`]: host-side accuracy / recall / precision / confusion matrix and a
 //!   differentiable sigmoid-surrogate recall for constraints.
 //! * [`error`]: the crate's [`DataError`].
@@ -32,11 +34,15 @@
 
 pub mod data;
 pub mod error;
+pub mod l0;
 pub mod metrics;
 pub mod model;
 mod rng;
 
 pub use data::{Batch, Batcher, BatcherState, Dataset, Digits, Split};
 pub use error::DataError;
+pub use l0::{
+    GateMode, GateRng, GateStructure, L0Linear, L0LinearConfig, PurgeReport, PurgedLinear, TestGate,
+};
 pub use metrics::ConfusionMatrix;
 pub use model::{Mlp, MlpConfig};
