@@ -2,6 +2,7 @@
 
 mod demo;
 mod report;
+mod sparsity;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,8 @@ struct Cli {
 enum Command {
     /// Train a digits classifier subject to a recall floor on one class (bundled data).
     Demo(demo::DemoArgs),
+    /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
+    Sparsity(sparsity::SparsityArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -24,6 +27,9 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => {
             demo::run(&args)?;
+        }
+        Command::Sparsity(args) => {
+            sparsity::run(&args)?;
         }
     }
     Ok(())

@@ -45,4 +45,4 @@ pub use l0::{
     GateMode, GateRng, GateStructure, L0Linear, L0LinearConfig, PurgeReport, PurgedLinear, TestGate,
 };
 pub use metrics::ConfusionMatrix;
-pub use model::{Mlp, MlpConfig};
+pub use model::{L0Mlp, L0MlpConfig, Mlp, MlpConfig};

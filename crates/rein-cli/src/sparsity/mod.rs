@@ -1,0 +1,391 @@
+//! `rein sparsity`: controlled sparsity with L0 gates — reach a density target by constraint,
+//! not by tuning a penalty (Gallego-Posada et al. 2022).
+
+mod problem;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::Device;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use rein::device::DeviceKind;
+use rein::dual::DualSgd;
+use rein::optim::{Adam, AdamConfig, ParamGroup};
+use rein::scheme::{SimultaneousGda, Unconstrained};
+use rein::{ConstrainedOptimizer, Constraint, Constraints, StepReport};
+use rein_nn::l0::TestGate;
+use rein_nn::{Batcher, Dataset, Digits, L0Mlp, L0MlpConfig, MlpConfig, metrics};
+use serde::Serialize;
+
+use crate::report::{History, Panel, Table, plot_two_panel, write_metrics_json};
+pub use problem::{DENSITY, LAYER_DENSITY, SparsityProblem, Targets};
+
+/// Data sets of `rein sparsity`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DatasetName {
+    /// The bundled 8x8 digits (1797 samples).
+    Digits,
+}
+
+/// Options of `rein sparsity`.
+#[derive(Debug, Args)]
+pub struct SparsityArgs {
+    /// Data set.
+    #[arg(long, value_enum, default_value = "digits")]
+    pub dataset: DatasetName,
+    /// Hidden widths of the gated MLP, comma-separated.
+    #[arg(long, default_value = "128,64", value_delimiter = ',')]
+    pub hidden: Vec<usize>,
+    /// Model-wise density target rho in (0, 1].
+    #[arg(long, default_value_t = 0.2)]
+    pub target: f64,
+    /// Layer-wise targets (one per layer, comma-separated) instead of the model-wise one.
+    #[arg(long, value_delimiter = ',')]
+    pub layerwise: Option<Vec<f64>>,
+    /// Penalised baseline instead: minimise CE + penalty * density, no constraint.
+    #[arg(long)]
+    pub penalty: Option<f64>,
+    /// Training steps.
+    #[arg(long, default_value_t = 4000)]
+    pub steps: usize,
+    /// Minibatch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Adam learning rate of the weights.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Adam learning rate of the gates (log_alpha).
+    #[arg(long, default_value_t = 0.01)]
+    pub gate_lr: f64,
+    /// Dual (gradient ascent) learning rate.
+    #[arg(long, default_value_t = 0.5)]
+    pub dual_lr: f64,
+    /// Initial drop rate d of the gates: log_alpha ~ N(ln((1-d)/d), 0.01).
+    #[arg(long, default_value_t = 0.1)]
+    pub drop_rate: f64,
+    /// Seed of the split, init, batch order and gate noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Also train the dense MLP of the same shape, for the accuracy comparison.
+    #[arg(long)]
+    pub dense: bool,
+    /// Compute device.
+    #[arg(long, default_value = "flex")]
+    pub device: DeviceKind,
+    /// Output directory.
+    #[arg(long, default_value = "runs/sparsity")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// What `metrics.json` holds.
+#[derive(Debug, Serialize)]
+pub struct SparsityMetrics {
+    /// Model-wise target (absent for layer-wise and penalty runs).
+    pub target: Option<f64>,
+    /// Layer-wise targets.
+    pub layerwise: Option<Vec<f64>>,
+    /// Penalty coefficient of a penalised run.
+    pub penalty: Option<f64>,
+    /// Final expected density (the constrained quantity).
+    pub expected_density: f64,
+    /// Final expected density per layer.
+    pub layer_expected_density: Vec<f64>,
+    /// Density after purging with the median test gates.
+    pub purged_density: f64,
+    /// Active parameters after purging.
+    pub purged_params: usize,
+    /// Sparsifiable parameters.
+    pub total_params: usize,
+    /// Accuracy with test gates on the training set.
+    pub train_accuracy: f64,
+    /// Accuracy with test gates on the test set.
+    pub test_accuracy: f64,
+    /// Test accuracy of the dense MLP trained with the same budget (with `--dense`).
+    pub dense_test_accuracy: Option<f64>,
+    /// Final multipliers.
+    pub multipliers: Vec<f64>,
+    /// Steps and seed.
+    pub steps: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Runs one controlled-sparsity (or penalised) training; returns its metrics.
+pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
+    let layers = args.hidden.len() + 1;
+    let targets = match &args.layerwise {
+        Some(t) if t.len() != layers => {
+            bail!(
+                "--layerwise needs {layers} targets (one per layer), got {}",
+                t.len()
+            )
+        }
+        Some(t) => Targets::LayerWise(t.clone()),
+        None => Targets::ModelWise(args.target),
+    };
+    let all: Vec<f64> = match &targets {
+        Targets::ModelWise(r) => vec![*r],
+        Targets::LayerWise(t) => t.clone(),
+    };
+    if let Some(r) = all.iter().find(|r| !(**r > 0.0 && **r <= 1.0)) {
+        bail!("density targets must be in (0, 1], got {r}");
+    }
+    if args.steps == 0 || args.batch_size == 0 {
+        bail!("--steps and --batch-size must be positive");
+    }
+    let device = args.device.open().map_err(anyhow::Error::msg)?.autodiff();
+    let split = match args.dataset {
+        DatasetName::Digits => Digits::load_bundled()?.split(0.2, args.seed)?,
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let (train, test) = (&split.train, &split.test);
+    if !(args.drop_rate > 0.0 && args.drop_rate < 1.0) {
+        bail!("--drop-rate must be in (0, 1), got {}", args.drop_rate);
+    }
+    let mut model = L0MlpConfig::new(train.d, args.hidden.clone(), train.classes)
+        .drop_rate(args.drop_rate)
+        .init(args.seed, &device);
+    let gates = ParamGroup::new("gates", model.gate_paths()).lr(args.gate_lr);
+    let adam = Adam::new(AdamConfig::new(args.lr))?.with_group(gates)?;
+    let (name, size) = match &targets {
+        Targets::ModelWise(_) => (DENSITY, 1),
+        Targets::LayerWise(_) => (LAYER_DENSITY, layers),
+    };
+    let mut problem = SparsityProblem::new(train.clone(), targets.clone(), args.seed, &device);
+    let history = match args.penalty {
+        Some(p) => {
+            // loss + p * (density - rho): the Lagrangian with a fixed multiplier.
+            let c = Constraint::inequality(name, size).initial_multiplier(vec![p; size]);
+            let mut opt = Unconstrained::new(adam, Constraints::new().add(c)?)?;
+            train_loop(args, &mut opt, &mut problem, &mut model, "penalty")?
+        }
+        None => {
+            let c = Constraint::inequality(name, size).dual_restarts(true);
+            let mut opt = SimultaneousGda::new(
+                adam,
+                DualSgd::new(args.dual_lr)?,
+                Constraints::new().add(c)?,
+            )?;
+            train_loop(args, &mut opt, &mut problem, &mut model, "constrained")?
+        }
+    };
+    let accuracy = |data: &Dataset| {
+        let (x, _) = data.tensors(&device);
+        let logits = model.forward(x, None, TestGate::Median).detach();
+        metrics::ConfusionMatrix::from_logits_tensor(logits, &data.labels)
+            .accuracy()
+            .unwrap_or(0.0)
+    };
+    let totals = model.total_per_layer();
+    let layer_expected_density: Vec<f64> = model
+        .expected_active_per_layer()
+        .into_iter()
+        .zip(&totals)
+        .map(|(a, t)| a.into_scalar::<f64>() / *t as f64)
+        .collect();
+    let purge = model.purge_report(TestGate::Median);
+    let metrics = SparsityMetrics {
+        target: if args.layerwise.is_none() {
+            Some(args.target)
+        } else {
+            None
+        },
+        layerwise: args.layerwise.clone(),
+        penalty: args.penalty,
+        expected_density: model.expected_density().into_scalar::<f64>(),
+        layer_expected_density,
+        purged_density: purge.density,
+        purged_params: purge.active_params,
+        total_params: totals.iter().sum(),
+        train_accuracy: accuracy(train),
+        test_accuracy: accuracy(test),
+        dense_test_accuracy: if args.dense {
+            Some(dense_accuracy(args, train, test, &device)?)
+        } else {
+            None
+        },
+        multipliers: history.1,
+        steps: args.steps,
+        seed: args.seed,
+    };
+    history.0.write_csv(&args.out.join("history.csv"))?;
+    write_metrics_json(&args.out.join("metrics.json"), &metrics)?;
+    plot(args, &history.0, &all)?;
+    print_table(&metrics);
+    Ok(metrics)
+}
+
+fn train_loop<S: ConstrainedOptimizer>(
+    args: &SparsityArgs,
+    opt: &mut S,
+    problem: &mut SparsityProblem,
+    model: &mut L0Mlp,
+    label: &str,
+) -> Result<(History, Vec<f64>)> {
+    let mut batcher = Batcher::new(problem.rows(), args.batch_size, args.seed)?;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(args.steps as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>11} [{bar:30}] {pos}/{len} {msg}")?
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    let mut history = History::new();
+    let mut last = None;
+    for _ in 0..args.steps {
+        let batch = batcher.next_batch();
+        let report = opt.step(problem, model, batch.indices.as_slice())?;
+        *model = model.clone().clamp_log_alpha();
+        record(&mut history, &report);
+        bar.inc(1);
+        if report.step % 50 == 0 {
+            let c = &report.constraints[0];
+            bar.set_message(format!(
+                "loss {:.3}  violation {:+.4}",
+                report.loss.unwrap_or(f64::NAN),
+                c.violation[0]
+            ));
+        }
+        last = Some(report);
+    }
+    bar.finish();
+    let multipliers = last
+        .map(|r| r.constraints[0].multipliers.clone())
+        .unwrap_or_default();
+    Ok((history, multipliers))
+}
+
+fn record(history: &mut History, report: &StepReport) {
+    let mut row = vec![("loss", report.loss.unwrap_or(f64::NAN))];
+    let c = &report.constraints[0];
+    let names: Vec<String> = (0..c.violation.len())
+        .map(|k| format!("violation_{k}"))
+        .collect();
+    let lams: Vec<String> = (0..c.multipliers.len())
+        .map(|k| format!("multiplier_{k}"))
+        .collect();
+    for (n, v) in names.iter().zip(&c.violation) {
+        row.push((n.as_str(), *v));
+    }
+    for (n, v) in lams.iter().zip(&c.multipliers) {
+        row.push((n.as_str(), *v));
+    }
+    history.push(report.step, &row);
+}
+
+fn dense_accuracy(
+    args: &SparsityArgs,
+    train: &Dataset,
+    test: &Dataset,
+    device: &Device,
+) -> Result<f64> {
+    let mut model =
+        MlpConfig::new(train.d, args.hidden.clone(), train.classes).init(args.seed, device);
+    let mut opt = rein::optim::Adam::new(AdamConfig::new(args.lr))?;
+    let mut batcher = Batcher::new(train.n, args.batch_size, args.seed)?;
+    let loss = CrossEntropyLossConfig::new().init(device);
+    for _ in 0..args.steps {
+        let batch = batcher.next_batch();
+        let (x, y) = train.batch_tensors(&batch.indices, device);
+        let l = loss.forward(model.forward(x), y);
+        let grads = rein::optim::ParamGrads::from_backward(&model, &l.backward());
+        model = rein::optim::PrimalOptimizer::step(&mut opt, model, &grads)?;
+    }
+    let (x, _) = test.tensors(device);
+    let logits = model.forward(x).detach();
+    Ok(
+        metrics::ConfusionMatrix::from_logits_tensor(logits, &test.labels)
+            .accuracy()
+            .unwrap_or(0.0),
+    )
+}
+
+fn plot(args: &SparsityArgs, history: &History, targets: &[f64]) -> Result<()> {
+    let violations: Vec<Vec<(f64, f64)>> = (0..targets.len())
+        .map(|k| {
+            history
+                .series(&format!("violation_{k}"))
+                .into_iter()
+                .map(|(s, v)| (s, v + targets[k]))
+                .collect()
+        })
+        .collect();
+    let lambdas: Vec<Vec<(f64, f64)>> = (0..targets.len())
+        .map(|k| history.series(&format!("multiplier_{k}")))
+        .collect();
+    let labels: Vec<String> = (0..targets.len())
+        .map(|k| format!("expected density {k}"))
+        .collect();
+    let lam_labels: Vec<String> = (0..targets.len()).map(|k| format!("lambda {k}")).collect();
+    let top: Vec<(&str, &[(f64, f64)])> = labels
+        .iter()
+        .map(String::as_str)
+        .zip(violations.iter().map(Vec::as_slice))
+        .collect();
+    let bottom: Vec<(&str, &[(f64, f64)])> = lam_labels
+        .iter()
+        .map(String::as_str)
+        .zip(lambdas.iter().map(Vec::as_slice))
+        .collect();
+    let target_labels: Vec<String> = (0..targets.len()).map(|k| format!("target {k}")).collect();
+    let hlines: Vec<(&str, f64)> = target_labels
+        .iter()
+        .map(String::as_str)
+        .zip(targets.iter().copied())
+        .collect();
+    plot_two_panel(
+        &args.out.join("density_and_multiplier.png"),
+        "rein sparsity: expected density vs target",
+        &Panel {
+            y_label: "density",
+            series: &top,
+            hlines: &hlines,
+        },
+        &Panel {
+            y_label: "lambda",
+            series: &bottom,
+            hlines: &[],
+        },
+    )
+}
+
+fn print_table(m: &SparsityMetrics) {
+    let mut t = Table::new([
+        "target",
+        "expected density",
+        "purged density",
+        "train acc",
+        "test acc",
+        "dense test acc",
+        "lambda",
+    ]);
+    t.add_row([
+        m.target.map_or_else(
+            || format!("{:?}", m.layerwise.clone().unwrap_or_default()),
+            |r| format!("{r:.3}"),
+        ),
+        format!("{:.4}", m.expected_density),
+        format!("{:.4}", m.purged_density),
+        format!("{:.4}", m.train_accuracy),
+        format!("{:.4}", m.test_accuracy),
+        m.dense_test_accuracy
+            .map_or("-".into(), |a| format!("{a:.4}")),
+        format!(
+            "{:?}",
+            m.multipliers
+                .iter()
+                .map(|l| (l * 1e4).round() / 1e4)
+                .collect::<Vec<_>>()
+        ),
+    ]);
+    println!("\n{}", t.render());
+}

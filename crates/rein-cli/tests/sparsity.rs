@@ -1,0 +1,77 @@
+//! `rein sparsity` end to end (quick version of the spec-02 digits sweep, which runs in
+//! `experiments/sparsity_digits.sh`).
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rein"))
+        .args(["sparsity", "--quiet", "--out"])
+        .arg(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["history.csv", "density_and_multiplier.png"] {
+        assert!(dir.path().join(f).exists(), "{f} missing");
+    }
+    let m =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    (m, stdout)
+}
+
+#[test]
+fn constrained_run_meets_its_density_target() {
+    let (m, _) = run(&["--target", "0.2", "--steps", "2000"]);
+    let density = m["expected_density"].as_f64().unwrap();
+    assert!((density - 0.2).abs() <= 0.01, "expected density {density}");
+    let purged = m["purged_density"].as_f64().unwrap();
+    assert!(purged > 0.0 && purged <= 0.21, "purged density {purged}");
+    assert!(m["test_accuracy"].as_f64().unwrap() > 0.9, "{m}");
+    for key in [
+        "train_accuracy",
+        "target",
+        "multipliers",
+        "purged_params",
+        "total_params",
+    ] {
+        assert!(!m[key].is_null(), "metrics.json lacks {key}");
+    }
+}
+
+#[test]
+fn layerwise_targets_are_met_per_layer() {
+    let (m, _) = run(&["--layerwise", "0.3,0.5,0.8", "--steps", "2000"]);
+    let got: Vec<f64> = m["layer_expected_density"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (g, t) in got.iter().zip([0.3, 0.5, 0.8]) {
+        assert!(
+            *g <= t + 0.01,
+            "layer density {g} above target {t}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_targets_are_rejected() {
+    for args in [&["--target", "1.5"][..], &["--layerwise", "0.3,0.5"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rein"))
+            .args(["sparsity", "--quiet"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("target"), "{err}");
+    }
+}
