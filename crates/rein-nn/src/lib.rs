@@ -39,7 +39,7 @@ pub mod metrics;
 pub mod model;
 mod rng;
 
-pub use data::{Batch, Batcher, BatcherState, Dataset, Digits, Split};
+pub use data::{Batch, Batcher, BatcherState, Dataset, Digits, Mnist, MnistVariant, Split};
 pub use error::DataError;
 pub use l0::{
     GateMode, GateRng, GateStructure, L0Linear, L0LinearConfig, PurgeReport, PurgedLinear, TestGate,

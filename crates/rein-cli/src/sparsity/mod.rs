@@ -16,7 +16,9 @@ use rein::optim::{Adam, AdamConfig, ParamGroup};
 use rein::scheme::{SimultaneousGda, Unconstrained};
 use rein::{ConstrainedOptimizer, Constraint, Constraints, StepReport};
 use rein_nn::l0::TestGate;
-use rein_nn::{Batcher, Dataset, Digits, L0Mlp, L0MlpConfig, MlpConfig, metrics};
+use rein_nn::{
+    Batcher, Dataset, Digits, L0Mlp, L0MlpConfig, MlpConfig, Mnist, MnistVariant, metrics,
+};
 use serde::Serialize;
 
 use crate::report::{History, Panel, Table, plot_two_panel, write_metrics_json};
@@ -27,6 +29,10 @@ pub use problem::{DENSITY, LAYER_DENSITY, SparsityProblem, Targets};
 pub enum DatasetName {
     /// The bundled 8x8 digits (1797 samples).
     Digits,
+    /// MNIST (fetch first: `rein data fetch mnist`).
+    Mnist,
+    /// Fashion-MNIST (fetch first: `rein data fetch fashion-mnist`).
+    FashionMnist,
 }
 
 /// Options of `rein sparsity`.
@@ -74,6 +80,9 @@ pub struct SparsityArgs {
     /// Compute device.
     #[arg(long, default_value = "flex")]
     pub device: DeviceKind,
+    /// Where `rein data fetch` stored MNIST / Fashion-MNIST.
+    #[arg(long, default_value = "data/fetched")]
+    pub data_dir: PathBuf,
     /// Output directory.
     #[arg(long, default_value = "runs/sparsity")]
     pub out: PathBuf,
@@ -141,6 +150,11 @@ pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
     let device = args.device.open().map_err(anyhow::Error::msg)?.autodiff();
     let split = match args.dataset {
         DatasetName::Digits => Digits::load_bundled()?.split(0.2, args.seed)?,
+        DatasetName::Mnist => Mnist::load(args.data_dir.join("mnist"), MnistVariant::Mnist)?,
+        DatasetName::FashionMnist => Mnist::load(
+            args.data_dir.join("fashion-mnist"),
+            MnistVariant::FashionMnist,
+        )?,
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

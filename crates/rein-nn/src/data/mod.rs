@@ -7,8 +7,11 @@
 mod batcher;
 mod dataset;
 mod digits;
+pub mod idx;
+mod mnist;
 pub mod synthetic;
 
 pub use batcher::{Batch, Batcher, BatcherState, EpochIter};
 pub use dataset::{Dataset, Split};
 pub use digits::Digits;
+pub use mnist::{Mnist, MnistVariant};
