@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use rein::device::DeviceKind;
 use rein::dual::DualSgd;
 use rein::optim::{Adam, AdamConfig};
@@ -17,7 +16,9 @@ use rein::{ConstrainedOptimizer, Constraint, Constraints, StepReport};
 use rein_nn::{Batcher, Dataset, Digits, Mlp, MlpConfig, metrics};
 use serde::Serialize;
 
-use crate::report::{Align, History, Panel, Table, plot_two_panel, write_metrics_json};
+use crate::report::{
+    Align, History, Panel, Table, plot_two_panel, progress_bar, write_metrics_json,
+};
 use problem::{RECALL, RecallProblem};
 
 /// Options of `rein demo`.
@@ -201,16 +202,7 @@ fn train<S: ConstrainedOptimizer>(
     let mut model =
         MlpConfig::new(train.d, vec![args.hidden], train.classes).init(args.seed, device);
     let mut batcher = Batcher::new(train.n, args.batch_size, args.seed)?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(args.steps as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>11} [{bar:30}] {pos}/{len} {msg}")?
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(label.to_string());
+    let bar = progress_bar(args.steps, label, args.quiet)?;
     let mut history = History::new();
     for _ in 0..args.steps {
         let batch = batcher.next_batch();

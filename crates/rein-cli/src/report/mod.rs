@@ -12,10 +12,12 @@ mod atomic;
 pub mod history;
 pub mod metrics;
 pub mod plot;
+mod progress;
 pub mod table;
 
 pub use atomic::write_atomic;
 pub use history::History;
 pub use metrics::{read_metrics_json, write_metrics_json};
 pub use plot::{Panel, plot_series, plot_two_panel};
+pub use progress::progress_bar;
 pub use table::{Align, Table};

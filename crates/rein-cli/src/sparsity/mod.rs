@@ -9,7 +9,6 @@ use anyhow::{Context, Result, bail};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use rein::device::DeviceKind;
 use rein::dual::DualSgd;
 use rein::optim::{Adam, AdamConfig, ParamGroup};
@@ -21,7 +20,7 @@ use rein_nn::{
 };
 use serde::Serialize;
 
-use crate::report::{History, Panel, Table, plot_two_panel, write_metrics_json};
+use crate::report::{History, Panel, Table, plot_two_panel, progress_bar, write_metrics_json};
 pub use problem::{DENSITY, LAYER_DENSITY, SparsityProblem, Targets};
 
 /// Data sets of `rein sparsity`.
@@ -243,16 +242,7 @@ fn train_loop<S: ConstrainedOptimizer>(
     label: &str,
 ) -> Result<(History, Vec<f64>)> {
     let mut batcher = Batcher::new(problem.rows(), args.batch_size, args.seed)?;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(args.steps as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>11} [{bar:30}] {pos}/{len} {msg}")?
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(label.to_string());
+    let bar = progress_bar(args.steps, label, args.quiet)?;
     let mut history = History::new();
     let mut last = None;
     for _ in 0..args.steps {
