@@ -14,12 +14,14 @@ mod grads;
 pub(crate) mod mapper;
 mod param_groups;
 mod sgd;
+pub mod shampoo;
 mod slots;
 
 pub use adam::{Adam, AdamConfig, WeightDecay};
 pub use grads::ParamGrads;
 pub use param_groups::ParamGroup;
 pub use sgd::{Momentum, Sgd, SgdConfig};
+pub use shampoo::{Grafting, Shampoo, ShampooConfig};
 
 use burn::module::Module;
 
