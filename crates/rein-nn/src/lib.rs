@@ -6,6 +6,8 @@
 //! * [`model`]: a ReLU [`Mlp`](model::Mlp) with deterministic, seed-driven initialisation.
 //! * [`l0`]: hard-concrete L0 gates (Louizos et al. 2018): a gated [`L0Linear`] layer with
 //!   differentiable expected density, and purging into a dense `Linear`.
+//! * [`siren`]: SIRENs for COIN / L0onie image compression (dense and fully gated), host
+//!   fp16 weights and renderer.
 //! * [`metrics`]: host-side accuracy / recall / precision / confusion matrix and a
 //!   differentiable sigmoid-surrogate recall for constraints.
 //! * [`error`]: the crate's [`DataError`].
@@ -38,6 +40,7 @@ pub mod l0;
 pub mod metrics;
 pub mod model;
 mod rng;
+pub mod siren;
 
 pub use data::{Batch, Batcher, BatcherState, Dataset, Digits, Mnist, MnistVariant, Split};
 pub use error::DataError;
