@@ -75,3 +75,26 @@ fn bad_targets_are_rejected() {
         assert!(err.contains("target"), "{err}");
     }
 }
+
+#[test]
+fn structured_lenet5_meets_its_target_on_digits() {
+    // One gate per output channel (convolutions) and per input neuron (fully connected layers);
+    // padding 2 keeps the 8x8 digits from vanishing in LeNet-5.
+    let (m, _) = run(&[
+        "--model",
+        "lenet5",
+        "--structured",
+        "--target",
+        "0.5",
+        "--steps",
+        "1000",
+    ]);
+    assert_eq!(m["model"], "lenet5");
+    assert_eq!(m["structured"], true);
+    let density = m["expected_density"].as_f64().unwrap();
+    assert!((density - 0.5).abs() <= 0.01, "expected density {density}");
+    assert_eq!(m["layer_expected_density"].as_array().unwrap().len(), 4);
+    let purged = m["purged_density"].as_f64().unwrap();
+    assert!(purged > 0.0 && purged <= 0.51, "purged density {purged}");
+    assert!(m["test_accuracy"].as_f64().unwrap() > 0.93, "{m}");
+}

@@ -48,4 +48,4 @@ pub use l0::{
     GateMode, GateRng, GateStructure, L0Linear, L0LinearConfig, PurgeReport, PurgedLinear, TestGate,
 };
 pub use metrics::ConfusionMatrix;
-pub use model::{L0Mlp, L0MlpConfig, Mlp, MlpConfig};
+pub use model::{GatedClassifier, L0LeNet5, L0LeNet5Config, L0Mlp, L0MlpConfig, Mlp, MlpConfig};

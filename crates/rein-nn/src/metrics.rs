@@ -112,6 +112,17 @@ impl ConfusionMatrix {
         self.counts[truth * self.classes + predicted] += 1;
     }
 
+    /// Adds the counts of `other` (e.g. the matrix of another chunk of the data).
+    ///
+    /// # Panics
+    /// If the class counts differ.
+    pub fn merge(&mut self, other: &ConfusionMatrix) {
+        assert_eq!(self.classes, other.classes, "merging confusion matrices");
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+    }
+
     /// Number of classes.
     pub fn classes(&self) -> usize {
         self.classes

@@ -6,17 +6,20 @@ mod problem;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use clap::{Args, ValueEnum};
 use rein::device::DeviceKind;
 use rein::dual::DualSgd;
 use rein::optim::{Adam, AdamConfig, ParamGroup};
 use rein::scheme::{SimultaneousGda, Unconstrained};
 use rein::{ConstrainedOptimizer, Constraint, Constraints, StepReport};
+use rein_nn::GateStructure;
 use rein_nn::l0::TestGate;
 use rein_nn::{
-    Batcher, Dataset, Digits, L0Mlp, L0MlpConfig, MlpConfig, Mnist, MnistVariant, metrics,
+    Batcher, Dataset, Digits, GatedClassifier, L0LeNet5Config, L0MlpConfig, MlpConfig, Mnist,
+    MnistVariant, Split, metrics,
 };
 use serde::Serialize;
 
@@ -34,12 +37,28 @@ pub enum DatasetName {
     FashionMnist,
 }
 
+/// Gated models of `rein sparsity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelName {
+    /// A ReLU MLP of gated linear layers (`--hidden`).
+    Mlp,
+    /// LeNet-5-Caffe: conv 20 - conv 50 - fc 500 - fc classes (padding 2 on the 8x8 digits).
+    Lenet5,
+}
+
 /// Options of `rein sparsity`.
 #[derive(Debug, Args)]
 pub struct SparsityArgs {
     /// Data set.
     #[arg(long, value_enum, default_value = "digits")]
     pub dataset: DatasetName,
+    /// Model.
+    #[arg(long, value_enum, default_value = "mlp")]
+    pub model: ModelName,
+    /// Structured gates: one per input neuron (linear layers) / output channel (convolutions),
+    /// instead of one per parameter.
+    #[arg(long)]
+    pub structured: bool,
     /// Hidden widths of the gated MLP, comma-separated.
     #[arg(long, default_value = "128,64", value_delimiter = ',')]
     pub hidden: Vec<usize>,
@@ -93,6 +112,10 @@ pub struct SparsityArgs {
 /// What `metrics.json` holds.
 #[derive(Debug, Serialize)]
 pub struct SparsityMetrics {
+    /// Model (`mlp` or `lenet5`).
+    pub model: String,
+    /// Structured gates.
+    pub structured: bool,
     /// Model-wise target (absent for layer-wise and penalty runs).
     pub target: Option<f64>,
     /// Layer-wise targets.
@@ -125,11 +148,54 @@ pub struct SparsityMetrics {
 
 /// Runs one controlled-sparsity (or penalised) training; returns its metrics.
 pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
-    let layers = args.hidden.len() + 1;
+    if args.steps == 0 || args.batch_size == 0 {
+        bail!("--steps and --batch-size must be positive");
+    }
+    if !(args.drop_rate > 0.0 && args.drop_rate < 1.0) {
+        bail!("--drop-rate must be in (0, 1), got {}", args.drop_rate);
+    }
+    let device = args.device.open().map_err(anyhow::Error::msg)?.autodiff();
+    let split = match args.dataset {
+        DatasetName::Digits => Digits::load_bundled()?.split(0.2, args.seed)?,
+        DatasetName::Mnist => Mnist::load(args.data_dir.join("mnist"), MnistVariant::Mnist)?,
+        DatasetName::FashionMnist => Mnist::load(
+            args.data_dir.join("fashion-mnist"),
+            MnistVariant::FashionMnist,
+        )?,
+    };
+    let (d, classes) = (split.train.d, split.train.classes);
+    match args.model {
+        ModelName::Mlp => {
+            let structure = if args.structured {
+                GateStructure::InputNeurons
+            } else {
+                GateStructure::Unstructured
+            };
+            let model = L0MlpConfig::new(d, args.hidden.clone(), classes)
+                .structure(structure)
+                .drop_rate(args.drop_rate)
+                .init(args.seed, &device);
+            run_model(args, model, &split, &device)
+        }
+        ModelName::Lenet5 => {
+            let config = lenet_config(d, classes, args)?;
+            run_model(args, config.init(args.seed, &device), &split, &device)
+        }
+    }
+}
+
+fn run_model<M: GatedClassifier + Module>(
+    args: &SparsityArgs,
+    mut model: M,
+    split: &Split,
+    device: &Device,
+) -> Result<SparsityMetrics> {
+    let layers = model.total_per_layer().len();
     let targets = match &args.layerwise {
         Some(t) if t.len() != layers => {
             bail!(
-                "--layerwise needs {layers} targets (one per layer), got {}",
+                "--layerwise needs {layers} targets (one per gated layer of the {:?} model), got {}",
+                args.model,
                 t.len()
             )
         }
@@ -143,34 +209,16 @@ pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
     if let Some(r) = all.iter().find(|r| !(**r > 0.0 && **r <= 1.0)) {
         bail!("density targets must be in (0, 1], got {r}");
     }
-    if args.steps == 0 || args.batch_size == 0 {
-        bail!("--steps and --batch-size must be positive");
-    }
-    let device = args.device.open().map_err(anyhow::Error::msg)?.autodiff();
-    let split = match args.dataset {
-        DatasetName::Digits => Digits::load_bundled()?.split(0.2, args.seed)?,
-        DatasetName::Mnist => Mnist::load(args.data_dir.join("mnist"), MnistVariant::Mnist)?,
-        DatasetName::FashionMnist => Mnist::load(
-            args.data_dir.join("fashion-mnist"),
-            MnistVariant::FashionMnist,
-        )?,
-    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let (train, test) = (&split.train, &split.test);
-    if !(args.drop_rate > 0.0 && args.drop_rate < 1.0) {
-        bail!("--drop-rate must be in (0, 1), got {}", args.drop_rate);
-    }
-    let mut model = L0MlpConfig::new(train.d, args.hidden.clone(), train.classes)
-        .drop_rate(args.drop_rate)
-        .init(args.seed, &device);
     let gates = ParamGroup::new("gates", model.gate_paths()).lr(args.gate_lr);
     let adam = Adam::new(AdamConfig::new(args.lr))?.with_group(gates)?;
     let (name, size) = match &targets {
         Targets::ModelWise(_) => (DENSITY, 1),
         Targets::LayerWise(_) => (LAYER_DENSITY, layers),
     };
-    let mut problem = SparsityProblem::new(train.clone(), targets.clone(), args.seed, &device);
+    let mut problem = SparsityProblem::new(train.clone(), targets.clone(), args.seed, device);
     let history = match args.penalty {
         Some(p) => {
             // loss + p * (density - rho): the Lagrangian with a fixed multiplier.
@@ -188,12 +236,13 @@ pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
             train_loop(args, &mut opt, &mut problem, &mut model, "constrained")?
         }
     };
+    // Evaluate off the autodiff graph: the valid (inner-device) copy of the model.
+    let plain = device.clone().inner();
+    let valid = model.valid();
     let accuracy = |data: &Dataset| {
-        let (x, _) = data.tensors(&device);
-        let logits = model.forward(x, None, TestGate::Median).detach();
-        metrics::ConfusionMatrix::from_logits_tensor(logits, &data.labels)
-            .accuracy()
-            .unwrap_or(0.0)
+        accuracy_of(data, &plain, |x| {
+            valid.forward_gated(x, None, TestGate::Median)
+        })
     };
     let totals = model.total_per_layer();
     let layer_expected_density: Vec<f64> = model
@@ -204,6 +253,8 @@ pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
         .collect();
     let purge = model.purge_report(TestGate::Median);
     let metrics = SparsityMetrics {
+        model: format!("{:?}", args.model).to_lowercase(),
+        structured: args.structured,
         target: if args.layerwise.is_none() {
             Some(args.target)
         } else {
@@ -219,7 +270,7 @@ pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
         train_accuracy: accuracy(train),
         test_accuracy: accuracy(test),
         dense_test_accuracy: if args.dense {
-            Some(dense_accuracy(args, train, test, &device)?)
+            Some(dense_accuracy(args, train, test, device)?)
         } else {
             None
         },
@@ -234,11 +285,27 @@ pub fn run(args: &SparsityArgs) -> Result<SparsityMetrics> {
     Ok(metrics)
 }
 
-fn train_loop<S: ConstrainedOptimizer>(
+/// Accuracy of `logits` over `data`, in chunks of 500 rows (LeNet-5 on 60k images at once would
+/// hold every activation in memory).
+fn accuracy_of(data: &Dataset, device: &Device, logits: impl Fn(Tensor<2>) -> Tensor<2>) -> f64 {
+    let mut confusion = metrics::ConfusionMatrix::new(data.classes);
+    let rows: Vec<usize> = (0..data.n).collect();
+    for chunk in rows.chunks(500) {
+        let (x, _) = data.batch_tensors(chunk, device);
+        let labels: Vec<usize> = chunk.iter().map(|&i| data.labels[i]).collect();
+        confusion.merge(&metrics::ConfusionMatrix::from_logits_tensor(
+            logits(x).detach(),
+            &labels,
+        ));
+    }
+    confusion.accuracy().unwrap_or(0.0)
+}
+
+fn train_loop<M: GatedClassifier + Module, S: ConstrainedOptimizer>(
     args: &SparsityArgs,
     opt: &mut S,
     problem: &mut SparsityProblem,
-    model: &mut L0Mlp,
+    model: &mut M,
     label: &str,
 ) -> Result<(History, Vec<f64>)> {
     let mut batcher = Batcher::new(problem.rows(), args.batch_size, args.seed)?;
@@ -292,25 +359,60 @@ fn dense_accuracy(
     test: &Dataset,
     device: &Device,
 ) -> Result<f64> {
-    let mut model =
-        MlpConfig::new(train.d, args.hidden.clone(), train.classes).init(args.seed, device);
+    match args.model {
+        ModelName::Mlp => {
+            let model =
+                MlpConfig::new(train.d, args.hidden.clone(), train.classes).init(args.seed, device);
+            train_dense(args, train, test, device, model, |m, x| m.forward(x))
+        }
+        ModelName::Lenet5 => {
+            // The gated network with its gates ignored: the gate parameters get no gradient and
+            // the optimizer leaves them alone.
+            let model = lenet_config(train.d, train.classes, args)?.init(args.seed, device);
+            train_dense(args, train, test, device, model, |m, x| m.forward_dense(x))
+        }
+    }
+}
+
+fn lenet_config(d: usize, classes: usize, args: &SparsityArgs) -> Result<L0LeNet5Config> {
+    let side = (d as f64).sqrt().round() as usize;
+    if side * side != d {
+        bail!("--model lenet5 needs square images; the data set has {d} features");
+    }
+    // 28x28 (MNIST) as in the paper; small images get padding 2 so they do not vanish.
+    let config = L0LeNet5Config::new(side, classes)
+        .padding(if side >= 28 { 0 } else { 2 })
+        .structured(args.structured)
+        .drop_rate(args.drop_rate);
+    if config.final_side().is_none() {
+        bail!("--model lenet5: {side}x{side} images are too small");
+    }
+    Ok(config)
+}
+
+/// Trains `model` densely with Adam for the same budget and returns its test accuracy.
+fn train_dense<M: Module>(
+    args: &SparsityArgs,
+    train: &Dataset,
+    test: &Dataset,
+    device: &Device,
+    mut model: M,
+    forward: impl Fn(&M, Tensor<2>) -> Tensor<2>,
+) -> Result<f64> {
     let mut opt = rein::optim::Adam::new(AdamConfig::new(args.lr))?;
     let mut batcher = Batcher::new(train.n, args.batch_size, args.seed)?;
     let loss = CrossEntropyLossConfig::new().init(device);
     for _ in 0..args.steps {
         let batch = batcher.next_batch();
         let (x, y) = train.batch_tensors(&batch.indices, device);
-        let l = loss.forward(model.forward(x), y);
+        let l = loss.forward(forward(&model, x), y);
         let grads = rein::optim::ParamGrads::from_backward(&model, &l.backward());
         model = rein::optim::PrimalOptimizer::step(&mut opt, model, &grads)?;
     }
-    let (x, _) = test.tensors(device);
-    let logits = model.forward(x).detach();
-    Ok(
-        metrics::ConfusionMatrix::from_logits_tensor(logits, &test.labels)
-            .accuracy()
-            .unwrap_or(0.0),
-    )
+    let valid = model.valid();
+    Ok(accuracy_of(test, &device.clone().inner(), |x| {
+        forward(&valid, x)
+    }))
 }
 
 fn plot(args: &SparsityArgs, history: &History, targets: &[f64]) -> Result<()> {

@@ -5,7 +5,7 @@ use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use rein::{Cmp, CmpState, ConstraintState};
 use rein_nn::l0::{GateRng, TestGate};
-use rein_nn::{Dataset, L0Mlp};
+use rein_nn::{Dataset, GatedClassifier};
 
 /// Name of the model-wise density constraint.
 pub const DENSITY: &str = "density";
@@ -54,12 +54,12 @@ impl SparsityProblem {
     }
 }
 
-impl Cmp<L0Mlp> for SparsityProblem {
+impl<M: GatedClassifier> Cmp<M> for SparsityProblem {
     type Batch = [usize];
 
-    fn compute_cmp_state(&mut self, model: &L0Mlp, batch: &[usize]) -> rein::Result<CmpState> {
+    fn compute_cmp_state(&mut self, model: &M, batch: &[usize]) -> rein::Result<CmpState> {
         let (x, y) = self.train.batch_tensors(batch, &self.device);
-        let logits = model.forward(x, Some(&mut self.rng), TestGate::Median);
+        let logits = model.forward_gated(x, Some(&mut self.rng), TestGate::Median);
         let loss = self.loss.forward(logits, y);
         let state = CmpState::new().loss(loss);
         Ok(match &self.targets {

@@ -12,8 +12,9 @@
 //! * [`purge`](mod@purge): fold the test-time gates into a plain [`burn::nn::Linear`], drop removed
 //!   inputs and report the true parameter count and sizes ([`PurgeReport`]).
 //!
-//! Not yet here: a gated `Conv2d` (spec: one gate per output channel, group size
-//! `(in / groups) k k` (+1 with bias)).
+//! * [`conv2d`]: [`L0Conv2d`], a gated 2-D convolution, unstructured or with one gate per output
+//!   channel (group size `(c_in / groups) k_h k_w`, +1 with a bias), and its purge into the kept
+//!   feature maps ([`PurgedConv2d`]).
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
@@ -31,10 +32,12 @@
 //! assert_eq!(purged.report.total_params, 4 * 3 + 3);
 //! ```
 
+pub mod conv2d;
 pub mod hard_concrete;
 pub mod linear;
 pub mod purge;
 
+pub use conv2d::{ConvGateStructure, L0Conv2d, L0Conv2dConfig, PurgedConv2d};
 pub use hard_concrete::{GateRng, GateRngState, TestGate, host};
 pub use linear::{GateMode, GateStructure, L0Linear, L0LinearConfig};
 pub use purge::{PurgeReport, PurgedLinear, purge};

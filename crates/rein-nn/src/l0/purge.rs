@@ -41,7 +41,7 @@ pub struct PurgeReport {
 }
 
 impl PurgeReport {
-    fn new(active_params: usize, total_params: usize, dense_entries: usize) -> Self {
+    pub(crate) fn new(active_params: usize, total_params: usize, dense_entries: usize) -> Self {
         Self {
             active_params,
             total_params,

@@ -5,6 +5,7 @@ use burn::module::Module;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
+use super::gated::GatedClassifier;
 use crate::l0::{
     GateMode, GateRng, GateStructure, L0Linear, L0LinearConfig, PurgeReport, TestGate,
 };
@@ -95,6 +96,21 @@ impl L0Mlp {
         x
     }
 
+    /// Logits with every gate open (the dense MLP of the same shape).
+    pub fn forward_dense(&self, input: Tensor<2>) -> Tensor<2> {
+        let last = self.layers.len().saturating_sub(1);
+        let mut x = input;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let y = burn::tensor::module::linear(
+                x,
+                layer.weight.val(),
+                layer.bias.as_ref().map(|b| b.val()),
+            );
+            x = if l < last { relu(y) } else { y };
+        }
+        x
+    }
+
     /// Expected number of active sparsifiable parameters per layer (differentiable, `[1]` each).
     pub fn expected_active_per_layer(&self) -> Vec<Tensor<1>> {
         self.layers
@@ -141,5 +157,44 @@ impl L0Mlp {
         (0..self.layers.len())
             .map(|l| format!("layers.{l}.log_alpha"))
             .collect()
+    }
+}
+
+impl GatedClassifier for L0Mlp {
+    fn forward_gated(
+        &self,
+        input: Tensor<2>,
+        rng: Option<&mut GateRng>,
+        test: TestGate,
+    ) -> Tensor<2> {
+        self.forward(input, rng, test)
+    }
+
+    fn forward_ungated(&self, input: Tensor<2>) -> Tensor<2> {
+        self.forward_dense(input)
+    }
+
+    fn expected_active_per_layer(&self) -> Vec<Tensor<1>> {
+        L0Mlp::expected_active_per_layer(self)
+    }
+
+    fn total_per_layer(&self) -> Vec<usize> {
+        L0Mlp::total_per_layer(self)
+    }
+
+    fn expected_density(&self) -> Tensor<1> {
+        L0Mlp::expected_density(self)
+    }
+
+    fn clamp_log_alpha(self) -> Self {
+        L0Mlp::clamp_log_alpha(self)
+    }
+
+    fn purge_report(&self, gate: TestGate) -> PurgeReport {
+        L0Mlp::purge_report(self, gate)
+    }
+
+    fn gate_paths(&self) -> Vec<String> {
+        L0Mlp::gate_paths(self)
     }
 }
