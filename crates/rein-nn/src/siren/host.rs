@@ -264,8 +264,8 @@ mod tests {
     fn forward_matches_the_equations() {
         let s = tiny();
         let out = s.forward(&[0.5, -1.0]);
-        let h0 = (30.0f32 * (0.5 * 0.1 + -1.0 * 0.3 + 0.01)).sin();
-        let h1 = (30.0f32 * (0.5 * -0.2 + -1.0 * 0.05 + 0.0)).sin();
+        let h0 = (30.0f32 * (0.5 * 0.1 - 0.3 + 0.01)).sin();
+        let h1 = (30.0f32 * (0.5 * -0.2 - 0.05 + 0.0)).sin();
         let expect = [
             0.5 + h0 * 0.5 + h1 * 0.2,
             0.5 + h0 * 0.1 + h1 * 0.4,
