@@ -4,6 +4,7 @@ mod coin_file;
 mod demo;
 mod fetch;
 mod l0onie;
+mod recall;
 mod report;
 mod sparsity;
 
@@ -19,8 +20,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Train a digits classifier subject to a recall floor on one class (bundled data).
+    /// Controlled sparsity on the bundled digits in seconds: constrained vs penalised vs dense.
     Demo(demo::DemoArgs),
+    /// Train a digits classifier subject to a recall floor on one class (bundled data).
+    Recall(recall::RecallArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
     Sparsity(sparsity::SparsityArgs),
     /// L0onie: compress an image into a sparse SIREN under a bits-per-pixel budget, against
@@ -55,6 +58,9 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => {
             demo::run(&args)?;
+        }
+        Command::Recall(args) => {
+            recall::run(&args)?;
         }
         Command::Sparsity(args) => {
             sparsity::run(&args)?;

@@ -107,6 +107,10 @@ pub struct SparsityArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Print the final table (always on the command line; callers such as `rein demo` turn it
+    /// off to print their own).
+    #[arg(skip = true)]
+    pub table: bool,
 }
 
 /// What `metrics.json` holds.
@@ -281,7 +285,9 @@ fn run_model<M: GatedClassifier + Module>(
     history.0.write_csv(&args.out.join("history.csv"))?;
     write_metrics_json(&args.out.join("metrics.json"), &metrics)?;
     plot(args, &history.0, &all)?;
-    print_table(&metrics);
+    if args.table {
+        print_table(&metrics);
+    }
     Ok(metrics)
 }
 

@@ -1,4 +1,4 @@
-//! `rein demo`: maximise accuracy on the bundled 8x8 digits subject to a recall floor on one
+//! `rein recall`: maximise accuracy on the bundled 8x8 digits subject to a recall floor on one
 //! class, next to the unconstrained baseline trained with the same budget.
 
 mod problem;
@@ -21,11 +21,11 @@ use crate::report::{
 };
 use problem::{RECALL, RecallProblem};
 
-/// Options of `rein demo`.
+/// Options of `rein recall`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub struct RecallArgs {
     /// Output directory for metrics.json, history.csv and the plot.
-    #[arg(long, default_value = "runs/demo")]
+    #[arg(long, default_value = "runs/recall")]
     pub out: PathBuf,
     /// The class whose recall is constrained (0-9).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..10))]
@@ -99,7 +99,7 @@ pub struct DemoMetrics {
 }
 
 /// Runs the demo; returns its metrics.
-pub fn run(args: &DemoArgs) -> Result<DemoMetrics> {
+pub fn run(args: &RecallArgs) -> Result<DemoMetrics> {
     if !(0.0..=1.0).contains(&args.min_recall) {
         bail!("--min-recall must be in [0, 1], got {}", args.min_recall);
     }
@@ -192,7 +192,7 @@ pub fn run(args: &DemoArgs) -> Result<DemoMetrics> {
 }
 
 fn train<S: ConstrainedOptimizer>(
-    args: &DemoArgs,
+    args: &RecallArgs,
     opt: &mut S,
     problem: &mut RecallProblem,
     train: &Dataset,
@@ -282,7 +282,7 @@ fn summarise(
     }
 }
 
-fn plot(args: &DemoArgs, history: &History) -> Result<()> {
+fn plot(args: &RecallArgs, history: &History) -> Result<()> {
     let recall = history.series("train_recall");
     let multiplier = history.series("multiplier");
     let top_series = [("training-set recall of the class", recall.as_slice())];
@@ -291,7 +291,7 @@ fn plot(args: &DemoArgs, history: &History) -> Result<()> {
     plot_two_panel(
         &args.out.join("recall_and_multiplier.png"),
         &format!(
-            "rein demo: recall of digit {} >= {}",
+            "rein recall: recall of digit {} >= {}",
             args.class, args.min_recall
         ),
         &Panel {
@@ -307,7 +307,7 @@ fn plot(args: &DemoArgs, history: &History) -> Result<()> {
     )
 }
 
-fn print_table(args: &DemoArgs, m: &DemoMetrics) {
+fn print_table(args: &RecallArgs, m: &DemoMetrics) {
     let mut t = Table::new([
         "run",
         "train loss",

@@ -1,4 +1,4 @@
-//! The demo's constrained problem: classify the 8x8 digits, subject to a recall floor on one
+//! The recall demo's constrained problem: classify the 8x8 digits, subject to a recall floor on one
 //! class, measured on every training sample of that class.
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
