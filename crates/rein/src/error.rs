@@ -103,6 +103,14 @@ pub enum ReinError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Ranks of a data-parallel run disagree, or a collective failed.
+    #[error("data-parallel `{what}`: {reason}")]
+    Distributed {
+        /// What was being communicated or compared (a constraint name, `gradients`, ...).
+        what: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A state entry is missing or has the wrong shape/dtype when loading.
     #[error("state entry `{name}`: {reason}")]
     State {

@@ -24,6 +24,7 @@
 pub mod checkpoint;
 mod constraint;
 pub mod device;
+pub mod dist;
 pub mod dual;
 mod dual_side;
 mod error;
