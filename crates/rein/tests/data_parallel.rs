@@ -119,7 +119,7 @@ fn run(scheme: &str, f: Formulation, comm: Rc<dyn Communicator>) -> Vec<f64> {
 fn two_ranks(scheme: &'static str, f: Formulation) -> Vec<Vec<f64>> {
     let _ = device();
     std::thread::scope(|s| {
-        let handles: Vec<_> = ThreadGroup::new(2)
+        let handles: Vec<_> = ThreadGroup::ranks(2)
             .into_iter()
             .map(|rank| s.spawn(move || run(scheme, f, Rc::new(rank))))
             .collect();
@@ -162,7 +162,7 @@ fn two_ranks_equal_the_serial_run_under_every_scheme() {
 
 #[test]
 fn uneven_shards_are_rejected() {
-    let ranks = ThreadGroup::new(3);
+    let ranks = ThreadGroup::ranks(3);
     let batch: Vec<usize> = (0..8).collect();
     let err = shard(&batch, &ranks[0]).unwrap_err().to_string();
     assert!(

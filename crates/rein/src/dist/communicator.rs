@@ -68,7 +68,7 @@ impl ThreadGroup {
     ///
     /// # Panics
     /// If `n == 0`.
-    pub fn new(n: usize) -> Vec<ThreadRank> {
+    pub fn ranks(n: usize) -> Vec<ThreadRank> {
         assert!(n > 0, "a thread group needs at least one rank");
         let shared = std::sync::Arc::new(Shared {
             slots: std::sync::Mutex::new(vec![Slot::Empty; n]),
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn thread_group_gathers_in_rank_order_and_detects_mismatches() {
-        let ranks = ThreadGroup::new(3);
+        let ranks = ThreadGroup::ranks(3);
         let results: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = ranks
                 .into_iter()
