@@ -116,6 +116,27 @@ pub fn param_blocks(shape: &[usize], max_dim: usize) -> (Vec<usize>, Vec<Block>)
     (merged, blocks)
 }
 
+/// The blocks of a whole model: `(path, block)` for every parameter `(path, shape)`, in order
+/// of path (the order [`ParamGrads`](crate::optim::ParamGrads) iterates), each parameter's
+/// blocks in [`split_blocks`] order. With [`assign_ranks`] over [`Block::state_bytes`], this
+/// gives every process the same assignment.
+pub fn block_list<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a [usize])>,
+    max_dim: usize,
+) -> Vec<(String, Block)> {
+    let mut params: Vec<(&str, &[usize])> = params.into_iter().collect();
+    params.sort_by(|a, b| a.0.cmp(b.0));
+    params
+        .into_iter()
+        .flat_map(|(path, shape)| {
+            param_blocks(shape, max_dim)
+                .1
+                .into_iter()
+                .map(move |b| (path.to_string(), b))
+        })
+        .collect()
+}
+
 /// Greedy assignment of blocks to `ranks` processes (Shi et al. 2023 §4): blocks in order of
 /// decreasing size (ties by index), each to the currently least-loaded rank (ties to the lowest
 /// rank), sizes rounded up to a multiple of 64 bytes. Returns the rank of each block.
@@ -248,6 +269,19 @@ mod tests {
         }
         assert_eq!(total, 60);
         assert_eq!(back, flat);
+    }
+
+    #[test]
+    fn block_list_is_sorted_by_path_and_assignable() {
+        let (w, b): (&[usize], &[usize]) = (&[5, 3], &[3]);
+        let list = block_list([("l.weight", w), ("l.bias", b)], 2);
+        let paths: Vec<&str> = list.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths[..3], ["l.bias", "l.bias", "l.weight"]);
+        assert_eq!(list.len(), 2 + 6);
+        // 2 (d_1^2 + ... + d_k^2) f64 entries per block.
+        let sizes: Vec<usize> = list.iter().map(|(_, b)| b.state_bytes()).collect();
+        assert_eq!(sizes, [64, 16, 128, 80, 128, 80, 80, 32]);
+        assert_eq!(assign_ranks(&sizes, 2), [1, 1, 0, 1, 0, 1, 0, 0]);
     }
 
     #[test]

@@ -46,7 +46,7 @@ mod kron;
 mod root;
 mod state;
 
-pub use blocks::{Block, assign_ranks, merge_dims, param_blocks, split_blocks};
+pub use blocks::{Block, assign_ranks, block_list, merge_dims, param_blocks, split_blocks};
 pub use config::ShampooConfig;
 pub use grafting::Grafting;
 pub use root::{RootError, RootMethod, RootPrecision, inverse_root};
