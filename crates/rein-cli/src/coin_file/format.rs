@@ -35,6 +35,8 @@ const MAX_SIDE: u64 = 65_535;
 /// Largest accepted layer width and parameter count (sanity bounds against corrupt headers).
 const MAX_WIDTH: u64 = 1 << 16;
 const MAX_PARAMS: usize = 1 << 26;
+/// Largest accepted pixel count (the decoder renders the whole image in memory).
+const MAX_PIXELS: usize = 1 << 26;
 
 /// How the kept positions are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -134,7 +136,10 @@ fn varint_len(v: u64) -> usize {
 /// # Errors
 /// If the image size or the architecture is outside what the format can hold.
 pub fn encode(height: usize, width: usize, weights: &SirenWeights) -> Result<Vec<u8>, FormatError> {
-    if !(1..=MAX_SIDE).contains(&(height as u64)) || !(1..=MAX_SIDE).contains(&(width as u64)) {
+    if !(1..=MAX_SIDE).contains(&(height as u64))
+        || !(1..=MAX_SIDE).contains(&(width as u64))
+        || height * width > MAX_PIXELS
+    {
         return Err(invalid(
             "image size",
             format!("{height}x{width} outside 1..={MAX_SIDE}"),
@@ -331,6 +336,12 @@ pub fn decode(bytes: &[u8]) -> Result<CoinImage, FormatError> {
     };
     let height = r.bounded("height", 1, MAX_SIDE)?;
     let width = r.bounded("width", 1, MAX_SIDE)?;
+    if height * width > MAX_PIXELS {
+        return Err(invalid(
+            "image size",
+            format!("{height}x{width} exceeds {MAX_PIXELS} pixels"),
+        ));
+    }
     let w0_bits = r.take(2, "w0")?;
     let w0 = f16::from_bits(u16::from_le_bytes([w0_bits[0], w0_bits[1]])).to_f32();
     if !w0.is_finite() || w0 <= 0.0 {
