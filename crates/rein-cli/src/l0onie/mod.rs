@@ -42,7 +42,7 @@ pub struct L0onieArgs {
     #[arg(long, default_value_t = 3)]
     pub layers: usize,
     /// Hidden width of the gated SIREN.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 24)]
     pub width: usize,
     /// Widths of the COIN baselines, comma-separated (default: chosen so that their bpp spans
     /// 0.5x the smallest to 1.5x the largest target). `0` skips the baseline.
