@@ -21,7 +21,7 @@ pub use adam::{Adam, AdamConfig, WeightDecay};
 pub use grads::ParamGrads;
 pub use param_groups::ParamGroup;
 pub use sgd::{Momentum, Sgd, SgdConfig};
-pub use shampoo::{Grafting, Shampoo, ShampooConfig};
+pub use shampoo::{DistributedShampoo, Grafting, Shampoo, ShampooConfig};
 
 use burn::module::Module;
 

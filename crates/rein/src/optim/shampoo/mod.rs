@@ -41,6 +41,7 @@
 
 mod blocks;
 mod config;
+mod distributed;
 mod grafting;
 mod kron;
 mod root;
@@ -48,6 +49,7 @@ mod state;
 
 pub use blocks::{Block, assign_ranks, block_list, merge_dims, param_blocks, split_blocks};
 pub use config::ShampooConfig;
+pub use distributed::DistributedShampoo;
 pub use grafting::Grafting;
 pub use root::{RootError, RootMethod, RootPrecision, inverse_root};
 
