@@ -10,7 +10,7 @@ use rein::device::DeviceKind;
 use serde::Serialize;
 
 use crate::report::{Table, write_metrics_json};
-use crate::sparsity::{self, DatasetName, ModelName, SparsityArgs, SparsityMetrics};
+use crate::sparsity::{self, DatasetName, ModelName, OptimizerName, SparsityArgs, SparsityMetrics};
 
 /// Options of `rein demo`.
 #[derive(Debug, Args)]
@@ -66,6 +66,10 @@ pub fn run(args: &DemoArgs) -> Result<DemoSummary> {
     let base = |out: &str, penalty: Option<f64>, dense: bool| SparsityArgs {
         dataset: DatasetName::Digits,
         model: ModelName::Mlp,
+        optimizer: OptimizerName::Adam,
+        precondition_frequency: 10,
+        max_preconditioner_dim: 128,
+        distributed: false,
         structured: false,
         hidden: vec![128, 64],
         target: args.target,

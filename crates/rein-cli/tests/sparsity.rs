@@ -98,3 +98,29 @@ fn structured_lenet5_meets_its_target_on_digits() {
     assert!(purged > 0.0 && purged <= 0.51, "purged density {purged}");
     assert!(m["test_accuracy"].as_f64().unwrap() > 0.93, "{m}");
 }
+
+#[test]
+fn shampoo_and_sgd_drive_the_same_recipe() {
+    for optimizer in ["shampoo", "sgd"] {
+        let (m, _) = run(&["--optimizer", optimizer, "--steps", "40"]);
+        let density = m["expected_density"].as_f64().unwrap();
+        assert!(
+            density.is_finite() && density > 0.0 && density <= 1.0,
+            "{optimizer}: {m}"
+        );
+    }
+}
+
+#[test]
+fn distributed_without_mpi_names_the_feature() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rein"))
+        .args(["sparsity", "--quiet", "--distributed", "--steps", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--features mpi") && err.contains("mpirun"),
+        "{err}"
+    );
+}

@@ -12,9 +12,14 @@ use burn::tensor::{Device, Tensor};
 use clap::{Args, ValueEnum};
 use rein::device::DeviceKind;
 use rein::dual::DualSgd;
-use rein::optim::{Adam, AdamConfig, ParamGroup};
+use std::rc::Rc;
+
+use rein::dist::{Communicator, DataParallel, DistributedCmp, SingleProcess, shard};
+use rein::optim::{
+    Adam, AdamConfig, ParamGroup, PrimalOptimizer, Sgd, SgdConfig, Shampoo, ShampooConfig,
+};
 use rein::scheme::{SimultaneousGda, Unconstrained};
-use rein::{ConstrainedOptimizer, Constraint, Constraints, StepReport};
+use rein::{Cmp, ConstrainedOptimizer, Constraint, Constraints, StepReport};
 use rein_nn::GateStructure;
 use rein_nn::l0::TestGate;
 use rein_nn::{
@@ -46,6 +51,17 @@ pub enum ModelName {
     Lenet5,
 }
 
+/// Primal optimizers of `rein sparsity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerName {
+    /// Adam (default).
+    Adam,
+    /// Plain SGD.
+    Sgd,
+    /// Shampoo with AdaGrad grafting (`--precondition-frequency`).
+    Shampoo,
+}
+
 /// Options of `rein sparsity`.
 #[derive(Debug, Args)]
 pub struct SparsityArgs {
@@ -55,6 +71,21 @@ pub struct SparsityArgs {
     /// Model.
     #[arg(long, value_enum, default_value = "mlp")]
     pub model: ModelName,
+    /// Primal optimizer of weights and gates (gates keep their own learning rate).
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: OptimizerName,
+    /// Shampoo's precondition frequency (roots recomputed every this many steps).
+    #[arg(long, default_value_t = 10)]
+    pub precondition_frequency: u64,
+    /// Shampoo's largest Kronecker factor (blocks are cut to this size). Small by default: the
+    /// gate vectors are long 1-D parameters, and 1024x1024 factors on them cost far more than
+    /// the model's own step.
+    #[arg(long, default_value_t = 128)]
+    pub max_preconditioner_dim: usize,
+    /// Data parallel over MPI: run as `mpirun -np N rein sparsity --distributed ...` (needs a
+    /// build with `--features mpi`); each rank takes 1/N of every minibatch.
+    #[arg(long)]
+    pub distributed: bool,
     /// Structured gates: one per input neuron (linear layers) / output channel (convolutions),
     /// instead of one per parameter.
     #[arg(long)]
@@ -217,28 +248,39 @@ fn run_model<M: GatedClassifier + Module>(
         .with_context(|| format!("creating {}", args.out.display()))?;
     let (train, test) = (&split.train, &split.test);
     let gates = ParamGroup::new("gates", model.gate_paths()).lr(args.gate_lr);
-    let adam = Adam::new(AdamConfig::new(args.lr))?.with_group(gates)?;
     let (name, size) = match &targets {
         Targets::ModelWise(_) => (DENSITY, 1),
         Targets::LayerWise(_) => (LAYER_DENSITY, layers),
     };
-    let mut problem = SparsityProblem::new(train.clone(), targets.clone(), args.seed, device);
-    let history = match args.penalty {
-        Some(p) => {
-            // loss + p * (density - rho): the Lagrangian with a fixed multiplier.
-            let c = Constraint::inequality(name, size).initial_multiplier(vec![p; size]);
-            let mut opt = Unconstrained::new(adam, Constraints::new().add(c)?)?;
-            train_loop(args, &mut opt, &mut problem, &mut model, "penalty")?
-        }
-        None => {
-            let c = Constraint::inequality(name, size).dual_restarts(true);
-            let mut opt = SimultaneousGda::new(
-                adam,
-                DualSgd::new(args.dual_lr)?,
-                Constraints::new().add(c)?,
-            )?;
-            train_loop(args, &mut opt, &mut problem, &mut model, "constrained")?
-        }
+    let comm = communicator(args)?;
+    let problem = SparsityProblem::new(train.clone(), targets.clone(), args.seed, device);
+    let run = Run {
+        args,
+        comm: comm.clone(),
+        name,
+        size,
+    };
+    let history = match args.optimizer {
+        OptimizerName::Adam => run.train(
+            Adam::new(AdamConfig::new(args.lr))?.with_group(gates)?,
+            problem,
+            &mut model,
+        )?,
+        OptimizerName::Sgd => run.train(
+            Sgd::new(SgdConfig::new(args.lr))?.with_group(gates)?,
+            problem,
+            &mut model,
+        )?,
+        OptimizerName::Shampoo => run.train(
+            Shampoo::new(
+                ShampooConfig::new(args.lr)
+                    .precondition_frequency(args.precondition_frequency)
+                    .max_preconditioner_dim(args.max_preconditioner_dim),
+            )?
+            .with_group(gates)?,
+            problem,
+            &mut model,
+        )?,
     };
     // Evaluate off the autodiff graph: the valid (inner-device) copy of the model.
     let plain = device.clone().inner();
@@ -282,6 +324,9 @@ fn run_model<M: GatedClassifier + Module>(
         steps: args.steps,
         seed: args.seed,
     };
+    if comm.rank() != 0 {
+        return Ok(metrics);
+    }
     history.0.write_csv(&args.out.join("history.csv"))?;
     write_metrics_json(&args.out.join("metrics.json"), &metrics)?;
     plot(args, &history.0, &all)?;
@@ -307,38 +352,119 @@ fn accuracy_of(data: &Dataset, device: &Device, logits: impl Fn(Tensor<2>) -> Te
     confusion.accuracy().unwrap_or(0.0)
 }
 
-fn train_loop<M: GatedClassifier + Module, S: ConstrainedOptimizer>(
-    args: &SparsityArgs,
-    opt: &mut S,
-    problem: &mut SparsityProblem,
-    model: &mut M,
-    label: &str,
-) -> Result<(History, Vec<f64>)> {
-    let mut batcher = Batcher::new(problem.rows(), args.batch_size, args.seed)?;
-    let bar = progress_bar(args.steps, label, args.quiet)?;
-    let mut history = History::new();
-    let mut last = None;
-    for _ in 0..args.steps {
-        let batch = batcher.next_batch();
-        let report = opt.step(problem, model, batch.indices.as_slice())?;
-        *model = model.clone().clamp_log_alpha();
-        record(&mut history, &report);
-        bar.inc(1);
-        if report.step % 50 == 0 {
-            let c = &report.constraints[0];
-            bar.set_message(format!(
-                "loss {:.3}  violation {:+.4}",
-                report.loss.unwrap_or(f64::NAN),
-                c.violation[0]
-            ));
+/// What one training run needs besides the optimizer.
+struct Run<'a> {
+    args: &'a SparsityArgs,
+    comm: Rc<dyn Communicator>,
+    name: &'static str,
+    size: usize,
+}
+
+impl Run<'_> {
+    /// Trains with `primal` (wrapped for data parallelism), constrained or penalised.
+    fn train<O: PrimalOptimizer, M: GatedClassifier + Module>(
+        &self,
+        primal: O,
+        problem: SparsityProblem,
+        model: &mut M,
+    ) -> Result<(History, Vec<f64>)> {
+        let rows = problem.rows();
+        let primal = DataParallel::new(primal, self.comm.clone());
+        let mut problem = DistributedCmp::new(problem, self.comm.clone());
+        let (name, size) = (self.name, self.size);
+        match self.args.penalty {
+            Some(p) => {
+                // loss + p * (density - rho): the Lagrangian with a fixed multiplier.
+                let c = Constraint::inequality(name, size).initial_multiplier(vec![p; size]);
+                let mut opt = Unconstrained::new(primal, Constraints::new().add(c)?)?;
+                self.train_loop(&mut opt, &mut problem, rows, model, "penalty")
+            }
+            None => {
+                let c = Constraint::inequality(name, size).dual_restarts(true);
+                let mut opt = SimultaneousGda::new(
+                    primal,
+                    DualSgd::new(self.args.dual_lr)?,
+                    Constraints::new().add(c)?,
+                )?;
+                self.train_loop(&mut opt, &mut problem, rows, model, "constrained")
+            }
         }
-        last = Some(report);
     }
-    bar.finish();
-    let multipliers = last
-        .map(|r| r.constraints[0].multipliers.clone())
-        .unwrap_or_default();
-    Ok((history, multipliers))
+
+    fn train_loop<M, P, S>(
+        &self,
+        opt: &mut S,
+        problem: &mut P,
+        rows: usize,
+        model: &mut M,
+        label: &str,
+    ) -> Result<(History, Vec<f64>)>
+    where
+        M: GatedClassifier + Module,
+        P: Cmp<M, Batch = [usize]>,
+        S: ConstrainedOptimizer,
+    {
+        let args = self.args;
+        let comm = self.comm.as_ref();
+        if !args.batch_size.is_multiple_of(comm.size()) {
+            bail!(
+                "--batch-size {} does not split evenly over {} ranks",
+                args.batch_size,
+                comm.size()
+            );
+        }
+        // With several ranks every batch is full (drop_last), so all shards have the same size.
+        let mut batcher =
+            Batcher::new(rows, args.batch_size, args.seed)?.with_drop_last(comm.size() > 1)?;
+        let bar = progress_bar(args.steps, label, args.quiet || comm.rank() != 0)?;
+        let mut history = History::new();
+        let mut last = None;
+        for _ in 0..args.steps {
+            let batch = batcher.next_batch();
+            let mine = shard(&batch.indices, comm)?;
+            let report = match opt.step(problem, model, mine) {
+                Ok(r) => r,
+                Err(e) if comm.size() > 1 => comm.abort(3, &format!("rank {}: {e}", comm.rank())),
+                Err(e) => return Err(e.into()),
+            };
+            *model = model.clone().clamp_log_alpha();
+            record(&mut history, &report);
+            bar.inc(1);
+            if report.step % 50 == 0 {
+                let c = &report.constraints[0];
+                bar.set_message(format!(
+                    "loss {:.3}  violation {:+.4}",
+                    report.loss.unwrap_or(f64::NAN),
+                    c.violation[0]
+                ));
+            }
+            last = Some(report);
+        }
+        bar.finish();
+        let multipliers = last
+            .map(|r| r.constraints[0].multipliers.clone())
+            .unwrap_or_default();
+        Ok((history, multipliers))
+    }
+}
+
+/// The communicator of this run: MPI's world with `--distributed`, else a single process.
+fn communicator(args: &SparsityArgs) -> Result<Rc<dyn Communicator>> {
+    if !args.distributed {
+        return Ok(Rc::new(SingleProcess));
+    }
+    #[cfg(feature = "mpi")]
+    {
+        Ok(Rc::new(rein_dist::MpiCommunicator::init()?))
+    }
+    #[cfg(not(feature = "mpi"))]
+    {
+        bail!(
+            "--distributed needs MPI: build with `cargo build --release -p rein-cli --features mpi` \
+             (OpenMPI: apt-get install libopenmpi-dev openmpi-bin libclang-dev) and run under \
+             `mpirun -np N`"
+        )
+    }
 }
 
 fn record(history: &mut History, report: &StepReport) {

@@ -8,7 +8,7 @@
 //!   constraints (per-sample losses) from every rank.
 //!
 //! The replacement keeps each rank's own gradient path: a dense violation `g_r` becomes
-//! `g_r + stop(mean_r' g_r' - g_r)`: its value is the global mean (what the dual step and the
+//! `g_r - stop(g_r) + mean_r' g_r'`: its value is the global mean (what the dual step and the
 //! augmented-Lagrangian coefficients see), its gradient `grad g_r`, which [`DataParallel`] then
 //! averages. With equal shards this is exactly the serial step on the global batch: the mean of
 //! shard means is the global mean, and for the augmented term `1/2 c g^2` the averaged gradient
@@ -37,7 +37,7 @@ use crate::problem::{Cmp, CmpState, ConstraintState};
 /// weight samples differently from the serial run).
 pub fn shard<'a, T>(batch: &'a [T], comm: &dyn Communicator) -> Result<&'a [T]> {
     let (n, b) = (comm.size(), batch.len());
-    if b % n != 0 {
+    if !b.is_multiple_of(n) {
         return Err(mismatch(
             "minibatch",
             format!("a batch of {b} samples does not split evenly over {n} ranks"),
@@ -223,18 +223,17 @@ fn host(t: &Tensor<1>, what: &str) -> Result<Vec<f64>> {
         .map_err(|e| mismatch(what, format!("reading values: {e:?}")))
 }
 
-/// `t + stop(mean_ranks(t) - t)`: the global mean's value with this rank's gradient.
+/// `t - stop(t) + mean_ranks(t)`: exactly the global mean's value (identical bits on every
+/// rank), with this rank's gradient.
 fn global_mean(comm: &dyn Communicator, t: Tensor<1>, what: &str) -> Result<Tensor<1>> {
-    let local = host(&t, what)?;
-    let mut mean = local.clone();
+    let mut mean = host(&t, what)?;
     all_reduce_mean(comm, &mut mean, what)?;
-    let shift: Vec<f64> = mean.iter().zip(&local).map(|(m, l)| m - l).collect();
-    let n = shift.len();
-    let shift = Tensor::<1>::from_data(
-        TensorData::new(shift, [n]).convert_dtype(t.dtype()),
+    let n = mean.len();
+    let mean = Tensor::<1>::from_data(
+        TensorData::new(mean, [n]).convert_dtype(t.dtype()),
         &t.device(),
     );
-    Ok(t + shift)
+    Ok(t.clone() - t.detach() + mean)
 }
 
 fn globalise_constraint(
