@@ -4,6 +4,7 @@ mod coin_file;
 mod demo;
 mod fetch;
 mod l0onie;
+mod optimizers;
 mod recall;
 mod report;
 mod sparsity;
@@ -24,6 +25,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Train a digits classifier subject to a recall floor on one class (bundled data).
     Recall(recall::RecallArgs),
+    /// Shampoo vs Adam vs SGD on the digits MLP: loss curves, accuracy, time per step.
+    Optimizers(optimizers::OptimizersArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
     Sparsity(sparsity::SparsityArgs),
     /// L0onie: compress an image into a sparse SIREN under a bits-per-pixel budget, against
@@ -61,6 +64,9 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Recall(args) => {
             recall::run(&args)?;
+        }
+        Command::Optimizers(args) => {
+            optimizers::run(&args)?;
         }
         Command::Sparsity(args) => {
             sparsity::run(&args)?;
