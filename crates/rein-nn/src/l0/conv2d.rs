@@ -294,15 +294,7 @@ impl L0Conv2d {
 
     /// The layer with `log_alpha` clamped to `[ln 0.01, ln 100]` (after each optimizer step).
     pub fn clamp_log_alpha(mut self) -> Self {
-        self.log_alpha = self.log_alpha.map(|t| {
-            let require_grad = t.is_require_grad();
-            let clamped = hard_concrete::clamp_log_alpha(t).detach();
-            if require_grad {
-                clamped.require_grad()
-            } else {
-                clamped
-            }
-        });
+        self.log_alpha = hard_concrete::clamp_log_alpha_param(self.log_alpha);
         self
     }
 

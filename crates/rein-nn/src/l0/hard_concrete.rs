@@ -117,6 +117,22 @@ pub fn clamp_log_alpha<const D: usize>(log_alpha: Tensor<D>) -> Tensor<D> {
     log_alpha.clamp(LOG_ALPHA_MIN, LOG_ALPHA_MAX)
 }
 
+/// The gate parameter `log_alpha` clamped as by [`clamp_log_alpha`], keeping its id and whether
+/// it requires a gradient (call after each optimiser step).
+pub fn clamp_log_alpha_param(
+    log_alpha: burn::module::Param<Tensor<1>>,
+) -> burn::module::Param<Tensor<1>> {
+    log_alpha.map(|t| {
+        let require_grad = t.is_require_grad();
+        let clamped = clamp_log_alpha(t).detach();
+        if require_grad {
+            clamped.require_grad()
+        } else {
+            clamped
+        }
+    })
+}
+
 /// Which deterministic gate to use at test time (and when purging).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TestGate {

@@ -40,6 +40,17 @@ pub enum GateMode<'a> {
     Test(TestGate),
 }
 
+impl<'a> GateMode<'a> {
+    /// Sampled gates when a generator is given (training), else the `test` gates: the mode of
+    /// each layer of a model whose forward takes an optional generator.
+    pub fn from_rng(rng: &'a mut Option<&mut GateRng>, test: TestGate) -> Self {
+        match rng.as_deref_mut() {
+            Some(r) => GateMode::Sample(r),
+            None => GateMode::Test(test),
+        }
+    }
+}
+
 /// Sizes and initialisation of an [`L0Linear`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct L0LinearConfig {
@@ -222,15 +233,7 @@ impl L0Linear {
     /// The layer with `log_alpha` clamped to `[ln 0.01, ln 100]` (call after each optimiser
     /// step). The parameter keeps its id and gradient requirement.
     pub fn clamp_log_alpha(mut self) -> Self {
-        self.log_alpha = self.log_alpha.map(|t| {
-            let require_grad = t.is_require_grad();
-            let clamped = hard_concrete::clamp_log_alpha(t).detach();
-            if require_grad {
-                clamped.require_grad()
-            } else {
-                clamped
-            }
-        });
+        self.log_alpha = hard_concrete::clamp_log_alpha_param(self.log_alpha);
         self
     }
 }

@@ -173,18 +173,16 @@ impl L0LeNet5 {
         mut rng: Option<&mut GateRng>,
         test: TestGate,
     ) -> Tensor<2> {
-        fn mode<'a>(rng: &'a mut Option<&mut GateRng>, test: TestGate) -> GateMode<'a> {
-            match rng.as_deref_mut() {
-                Some(r) => GateMode::Sample(r),
-                None => GateMode::Test(test),
-            }
-        }
         let x = self.images(input);
-        let x = pool(relu(self.conv1.forward(x, mode(&mut rng, test))));
-        let x = pool(relu(self.conv2.forward(x, mode(&mut rng, test))));
+        let x = pool(relu(
+            self.conv1.forward(x, GateMode::from_rng(&mut rng, test)),
+        ));
+        let x = pool(relu(
+            self.conv2.forward(x, GateMode::from_rng(&mut rng, test)),
+        ));
         let x: Tensor<2> = x.flatten(1, 3);
-        let x = relu(self.fc1.forward(x, mode(&mut rng, test)));
-        self.fc2.forward(x, mode(&mut rng, test))
+        let x = relu(self.fc1.forward(x, GateMode::from_rng(&mut rng, test)));
+        self.fc2.forward(x, GateMode::from_rng(&mut rng, test))
     }
 
     /// Logits with every gate open (the dense LeNet-5 of the same shape).

@@ -86,11 +86,7 @@ impl L0Mlp {
         let last = self.layers.len().saturating_sub(1);
         let mut x = input;
         for (l, layer) in self.layers.iter().enumerate() {
-            let mode = match rng.as_deref_mut() {
-                Some(r) => GateMode::Sample(r),
-                None => GateMode::Test(test),
-            };
-            let y = layer.forward(x, mode);
+            let y = layer.forward(x, GateMode::from_rng(&mut rng, test));
             x = if l < last { relu(y) } else { y };
         }
         x

@@ -284,11 +284,7 @@ impl L0Siren {
         let last = self.layers.len().saturating_sub(1);
         let mut x = coords;
         for (l, layer) in self.layers.iter().enumerate() {
-            let mode = match rng.as_deref_mut() {
-                Some(r) => GateMode::Sample(r),
-                None => GateMode::Test(test),
-            };
-            let y = layer.forward(x, mode);
+            let y = layer.forward(x, GateMode::from_rng(&mut rng, test));
             x = if l < last {
                 y.mul_scalar(self.w0).sin()
             } else {
