@@ -1,0 +1,123 @@
+//! Arguments every workload takes, device selection and the step timer.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::{Device, FloatDType};
+use clap::Args;
+use rein::device::DeviceKind;
+
+use crate::report::{Quality, RunReport, StepStats};
+
+/// Arguments shared by every workload.
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Device: `flex` (pure-Rust CPU, default) or `tch` (LibTorch CPU; build with `--features tch`).
+    #[arg(long, default_value = "flex")]
+    pub device: DeviceKind,
+    /// Untimed steps before the measurement.
+    #[arg(long, default_value_t = 20)]
+    pub warmup: usize,
+    /// Timed steps.
+    #[arg(long, default_value_t = 200)]
+    pub steps: usize,
+    /// Compute in float64 instead of float32.
+    #[arg(long)]
+    pub f64: bool,
+    /// Problem file (`NAME.json` + `NAME.bin`, see `problem_file`), shared with the reference
+    /// script so that both sides start from the same data and parameters.
+    #[arg(long)]
+    pub problem: Option<PathBuf>,
+    /// Write the problem file (generated from `--seed`) and exit without running.
+    #[arg(long)]
+    pub write_problem: bool,
+    /// Seed of the generated problem (data, initial parameters, batch order).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl CommonArgs {
+    /// The problem file path, or an error naming the flag.
+    pub fn problem_path(&self) -> Result<&PathBuf> {
+        self.problem
+            .as_ref()
+            .context("--problem FILE is required (write one first with --write-problem)")
+    }
+
+    /// Opens the device (with autodiff), in float64 when `--f64` is set.
+    pub fn open_device(&self) -> Result<Device> {
+        let mut device = self
+            .device
+            .open()
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("opening device `{:?}`", self.device))?;
+        if self.f64 {
+            // An error means the dtype was configured already (only the first call may set it).
+            let _ = device.configure(FloatDType::F64);
+        }
+        Ok(device.autodiff())
+    }
+
+    /// Device name as it appears in reports.
+    pub fn device_name(&self) -> String {
+        format!("{:?}", self.device).to_lowercase()
+    }
+
+    /// Runs `warmup` untimed then `steps` timed calls of `step`, timing each call.
+    pub fn time_steps(&self, mut step: impl FnMut() -> Result<()>) -> Result<StepStats> {
+        if self.steps == 0 {
+            bail!("--steps must be at least 1");
+        }
+        for _ in 0..self.warmup {
+            step()?;
+        }
+        let mut samples = Vec::with_capacity(self.steps);
+        for _ in 0..self.steps {
+            let t = Instant::now();
+            step()?;
+            samples.push(t.elapsed().as_nanos() as f64);
+        }
+        Ok(StepStats::from_samples(&samples))
+    }
+
+    /// A report for `workload`/`variant` with these arguments filled in.
+    pub fn report(
+        &self,
+        workload: &str,
+        variant: impl Into<String>,
+        step_ns: StepStats,
+        quality: Quality,
+    ) -> RunReport {
+        RunReport {
+            side: "rein",
+            workload: workload.to_string(),
+            variant: variant.into(),
+            device: self.device_name(),
+            threads: compute_threads(),
+            warmup: self.warmup,
+            steps: self.steps,
+            step_ns,
+            flops_per_step: None,
+            quality,
+        }
+    }
+}
+
+/// Threads the CPU devices may use: `RAYON_NUM_THREADS` if set, else the available cores.
+pub fn compute_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `rein-bench info`: opens the device and reports the build's settings, no timing.
+pub fn info(args: &CommonArgs) -> Result<RunReport> {
+    let _device = args.open_device()?;
+    let mut quality = Quality::default();
+    quality
+        .extra
+        .insert("tch_compiled".into(), f64::from(u8::from(cfg!(feature = "tch"))));
+    Ok(args.report("info", "", StepStats::from_samples(&[]), quality))
+}

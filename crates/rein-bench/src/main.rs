@@ -1,0 +1,42 @@
+//! `rein-bench`: the rein side of the side-by-side benchmarks (spec 07, `bench/run.sh`).
+//!
+//! Every workload is a subcommand. A run
+//! 1. reads (or, with `--write-problem`, writes) the problem file that the Python/Cooper
+//!    reference script under `bench/reference/` reads too, so both sides start from the same
+//!    data, initial parameters and batch order;
+//! 2. runs `--warmup` untimed steps, then `--steps` timed steps;
+//! 3. prints one JSON object ([`report::RunReport`]) on stdout: time per step and the quality
+//!    reached (objective, constraint values, multipliers) after the run.
+//!
+//! The harness (`bench/run.sh`) interleaves rein and reference processes, repeats, and takes
+//! medians; nothing here compares against the reference.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+mod common;
+mod problem_file;
+mod report;
+
+/// The rein side of the side-by-side benchmarks.
+#[derive(Parser, Debug)]
+#[command(name = "rein-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    workload: Workload,
+}
+
+#[derive(Subcommand, Debug)]
+enum Workload {
+    /// Prints the device, feature and thread settings this binary was built with.
+    Info(common::CommonArgs),
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let report = match cli.workload {
+        Workload::Info(common) => common::info(&common)?,
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
