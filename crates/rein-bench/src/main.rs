@@ -15,8 +15,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod common;
+mod indexed;
 mod problem_file;
 mod report;
+mod tiny_cmp;
 
 /// The rein side of the side-by-side benchmarks.
 #[derive(Parser, Debug)]
@@ -30,12 +32,24 @@ struct Cli {
 enum Workload {
     /// Prints the device, feature and thread settings this binary was built with.
     Info(common::CommonArgs),
+    /// Tiny CMP: min ||x||^2 s.t. A x <= b (n = 10, m = 5), dense multipliers, one scheme.
+    TinyCmp(tiny_cmp::TinyCmpArgs),
+    /// Indexed multipliers: n constraints, a few observed per step (time must be flat in n).
+    Indexed(indexed::IndexedArgs),
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let report = match cli.workload {
         Workload::Info(common) => common::info(&common)?,
+        Workload::TinyCmp(args) => match tiny_cmp::run(&args)? {
+            Some(report) => report,
+            None => return Ok(()), // --write-problem
+        },
+        Workload::Indexed(args) => match indexed::run(&args)? {
+            Some(report) => report,
+            None => return Ok(()), // --write-problem
+        },
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(())

@@ -1,0 +1,257 @@
+//! Workload 2 of spec 07: an *indexed* inequality group of `n` constraints (one per "sample"),
+//! of which `observed` are evaluated per step. Time per step must be flat in `n`.
+//!
+//! The same problem as `crates/rein/benches/indexed_multipliers.rs`:
+//!
+//! ```text
+//! min_x ||x - 1||^2   s.t.   a_i . x - b_i <= 0   for every i < n,     x in R^4
+//! ```
+//!
+//! with `a_i` uniform in `[-1, 1]^4` and `b_i` uniform in `[0, 1)`, a pure function of `i`
+//! (SplitMix64 seeded with `i`), so `x = 0` is feasible and `x = 1` is not. Each step observes
+//! one of `--batches` precomputed batches of `observed` distinct indices drawn uniformly from
+//! `0..n` (cycled in order); the problem file stores the batches (indices, rows `a_i`, `b_i`),
+//! so the reference side (Cooper's `IndexedMultiplier`) sees exactly the same data.
+//!
+//! Scheme: alternating dual-primal, primal SGD, dual SGD:
+//!
+//! ```text
+//! lambda_I <- max(0, lambda_I + eta_lambda (a_I x - b_I))        (I = observed indices)
+//! x        <- x - eta_x (2 (x - 1) + a_I^T lambda_I)
+//! ```
+//!
+//! Quality: `extra.x[j]`; the observed multipliers and violations of the last batch
+//! (`multipliers.per_sample.last_batch`, `constraints.per_sample.last_batch`, at the final
+//! `x`); `extra.lambda_sum`, `lambda_max`, `lambda_positive` over all `n` multipliers.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::{Tensor, TensorData};
+use clap::Args;
+use rein::dual::DualSgd;
+use rein::optim::{Sgd, SgdConfig};
+use rein::scheme::AlternatingDualPrimal;
+use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
+
+use crate::common::CommonArgs;
+use crate::problem_file::ProblemFile;
+use crate::report::{Quality, RunReport};
+use crate::tiny_cmp::{Point, SplitMix};
+
+/// Name of the constraint group on both sides.
+pub const GROUP: &str = "per_sample";
+
+/// `rein-bench indexed`.
+#[derive(Args, Debug, Clone)]
+pub struct IndexedArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Number of constraints in the indexed group (problem writing only).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub n: usize,
+    /// Constraints observed per step (problem writing only).
+    #[arg(long, default_value_t = 256)]
+    pub observed: usize,
+    /// Precomputed batches, cycled in order (problem writing only).
+    #[arg(long, default_value_t = 64)]
+    pub batches: usize,
+    /// Dimension of `x` (problem writing only).
+    #[arg(long, default_value_t = 4)]
+    pub dim: usize,
+    /// Primal SGD learning rate (problem writing only).
+    #[arg(long, default_value_t = 1e-3)]
+    pub primal_lr: f64,
+    /// Dual SGD learning rate (problem writing only).
+    #[arg(long, default_value_t = 1e-2)]
+    pub dual_lr: f64,
+}
+
+/// Sample `i`'s constraint row `(a_i, b_i)`: a pure function of `i` (as in the criterion bench).
+fn sample(i: usize, dim: usize) -> (Vec<f64>, f64) {
+    let mut rng = SplitMix(i as u64 ^ 0xA5A5_A5A5_A5A5_A5A5);
+    let a = (0..dim).map(|_| rng.symmetric()).collect();
+    (a, rng.unit())
+}
+
+fn variant(n: usize, observed: usize) -> String {
+    format!("n={n},observed={observed}")
+}
+
+fn write_problem(args: &IndexedArgs) -> Result<()> {
+    let (n, k, nb, dim) = (args.n, args.observed, args.batches, args.dim);
+    if k == 0 || k > n || nb == 0 || dim == 0 {
+        bail!(
+            "need 1 <= --observed <= --n, --batches >= 1, --dim >= 1 (got observed = {k}, n = {n}, batches = {nb}, dim = {dim})"
+        );
+    }
+    let mut rng = SplitMix(args.common.seed ^ 0x1DE0_0000_0000_0000 ^ n as u64);
+    let (mut indices, mut a, mut b) = (
+        Vec::with_capacity(nb * k),
+        Vec::with_capacity(nb * k * dim),
+        Vec::with_capacity(nb * k),
+    );
+    for _ in 0..nb {
+        let mut seen = HashSet::with_capacity(k);
+        while seen.len() < k {
+            let i = (rng.next_u64() % n as u64) as usize;
+            if seen.insert(i) {
+                let (ai, bi) = sample(i, dim);
+                indices.push(i as i64);
+                a.extend_from_slice(&ai);
+                b.push(bi);
+            }
+        }
+    }
+    let mut p = ProblemFile::new();
+    p.set_meta("workload", "indexed");
+    p.set_meta("n", n);
+    p.set_meta("observed", k);
+    p.set_meta("batches", nb);
+    p.set_meta("dim", dim);
+    p.set_meta("seed", args.common.seed);
+    p.set_meta("primal_lr", args.primal_lr);
+    p.set_meta("dual_lr", args.dual_lr);
+    p.set_meta("scheme", "alternating-dual-primal");
+    p.put_i64("indices", &[nb, k], &indices)?;
+    p.put_f64("a", &[nb, k, dim], &a)?;
+    p.put_f64("b", &[nb, k], &b)?;
+    p.put_f64("x0", &[dim], &vec![0.0; dim])?;
+    p.write(args.common.problem_path()?)
+}
+
+/// One precomputed batch: observed indices and their rows as constant tensors.
+struct Batch {
+    indices: Vec<usize>,
+    a: Tensor<2>,
+    b: Tensor<1>,
+}
+
+/// `min ||x - 1||^2 s.t. a_i . x - b_i <= 0` for the observed samples.
+struct PerSample {
+    dim: usize,
+    observed: usize,
+}
+
+impl Cmp<Point> for PerSample {
+    type Batch = Batch;
+
+    fn compute_cmp_state(&mut self, model: &Point, batch: &Batch) -> rein::Result<CmpState> {
+        let x = model.x.val();
+        let g = batch
+            .a
+            .clone()
+            .matmul(x.clone().reshape([self.dim, 1]))
+            .reshape([self.observed])
+            - batch.b.clone();
+        let d = x.sub_scalar(1.0);
+        Ok(CmpState::new().loss((d.clone() * d).sum()).observe(
+            GROUP,
+            ConstraintState::new(g).indices(batch.indices.clone()),
+        ))
+    }
+}
+
+/// `rein-bench indexed`.
+/// Writes the problem and returns `None` with `--write-problem`.
+pub fn run(args: &IndexedArgs) -> Result<Option<RunReport>> {
+    if args.common.write_problem {
+        write_problem(args)?;
+        return Ok(None);
+    }
+    let p = ProblemFile::read(args.common.problem_path()?)?;
+    let n = p.meta_usize("n")?;
+    let k = p.meta_usize("observed")?;
+    let nb = p.meta_usize("batches")?;
+    let dim = p.meta_usize("dim")?;
+    let (ishape, indices) = p.i64("indices")?;
+    let (ashape, a) = p.f64("a")?;
+    let (bshape, b) = p.f64("b")?;
+    let (_, x0) = p.f64("x0")?;
+    if ishape != [nb, k] || ashape != [nb, k, dim] || bshape != [nb, k] || x0.len() != dim {
+        bail!(
+            "problem tensors do not match meta (batches {nb}, observed {k}, dim {dim}): indices {ishape:?}, a {ashape:?}, b {bshape:?}, x0 [{}]",
+            x0.len()
+        );
+    }
+    if let Some(bad) = indices.iter().find(|&&i| i < 0 || i as usize >= n) {
+        bail!("problem tensor `indices` holds {bad}, outside 0..{n}");
+    }
+    let device = args.common.open_device()?;
+    let data: Vec<Batch> = (0..nb)
+        .map(|j| Batch {
+            indices: indices[j * k..(j + 1) * k]
+                .iter()
+                .map(|&i| i as usize)
+                .collect(),
+            a: Tensor::from_data(
+                TensorData::new(a[j * k * dim..(j + 1) * k * dim].to_vec(), [k, dim]),
+                &device,
+            ),
+            b: Tensor::from_data(
+                TensorData::new(b[j * k..(j + 1) * k].to_vec(), [k]),
+                &device,
+            ),
+        })
+        .collect();
+    let constraints = Constraints::new().add(Constraint::inequality(GROUP, n).indexed())?;
+    let mut opt = AlternatingDualPrimal::new(
+        Sgd::new(SgdConfig::new(p.meta_f64("primal_lr")?))?,
+        DualSgd::new(p.meta_f64("dual_lr")?)?,
+        constraints,
+    )?;
+    let mut model = Point::new(&x0, &device);
+    let mut problem = PerSample { dim, observed: k };
+    let mut t = 0usize;
+    let step_ns = args.common.time_steps(|| {
+        opt.step(&mut problem, &mut model, &data[t % nb])
+            .context("indexed step")?;
+        t += 1;
+        Ok(())
+    })?;
+
+    // Quality, on the host (not timed).
+    let x = model.values()?;
+    let lambda = opt
+        .constraints()
+        .get(GROUP)
+        .and_then(|e| e.multipliers())
+        .context("the indexed group has no multipliers")?;
+    let last = (t + nb - 1) % nb;
+    let last_idx = &indices[last * k..(last + 1) * k];
+    let mut q = Quality {
+        objective: Some(x.iter().map(|v| (v - 1.0) * (v - 1.0)).sum()),
+        ..Quality::default()
+    };
+    q.multipliers.insert(
+        format!("{GROUP}.last_batch"),
+        last_idx.iter().map(|&i| lambda[i as usize]).collect(),
+    );
+    q.constraints.insert(
+        format!("{GROUP}.last_batch"),
+        (0..k)
+            .map(|r| {
+                let row = &a[(last * k + r) * dim..(last * k + r + 1) * dim];
+                row.iter().zip(&x).map(|(p, q)| p * q).sum::<f64>() - b[last * k + r]
+            })
+            .collect(),
+    );
+    for (j, v) in x.iter().enumerate() {
+        q.extra.insert(format!("x[{j}]"), *v);
+    }
+    q.extra.insert("lambda_sum".into(), lambda.iter().sum());
+    q.extra.insert(
+        "lambda_max".into(),
+        lambda.iter().copied().fold(0.0, f64::max),
+    );
+    q.extra.insert(
+        "lambda_positive".into(),
+        lambda.iter().filter(|l| **l > 0.0).count() as f64,
+    );
+    Ok(Some(args.common.report(
+        "indexed",
+        variant(n, k),
+        step_ns,
+        q,
+    )))
+}
