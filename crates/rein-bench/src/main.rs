@@ -15,7 +15,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod common;
+mod feasible;
 mod indexed;
+mod mlp_l0;
+mod model_io;
 mod problem_file;
 mod report;
 mod tiny_cmp;
@@ -36,6 +39,11 @@ enum Workload {
     TinyCmp(tiny_cmp::TinyCmpArgs),
     /// Indexed multipliers: n constraints, a few observed per step (time must be flat in n).
     Indexed(indexed::IndexedArgs),
+    /// MLP classification with an L0 density constraint (digits or MNIST; constrained,
+    /// unconstrained or dense).
+    MlpL0(mlp_l0::MlpL0Args),
+    /// Feasible learning: one indexed multiplier per training sample (MNIST or digits).
+    Feasible(feasible::FeasibleArgs),
 }
 
 fn main() -> Result<()> {
@@ -47,6 +55,14 @@ fn main() -> Result<()> {
             None => return Ok(()), // --write-problem
         },
         Workload::Indexed(args) => match indexed::run(&args)? {
+            Some(report) => report,
+            None => return Ok(()), // --write-problem
+        },
+        Workload::MlpL0(args) => match mlp_l0::run(&args)? {
+            Some(report) => report,
+            None => return Ok(()), // --write-problem
+        },
+        Workload::Feasible(args) => match feasible::run(&args)? {
             Some(report) => report,
             None => return Ok(()), // --write-problem
         },
