@@ -52,7 +52,16 @@ fn constrained_run_moves_density_to_the_target_and_raises_the_multiplier() {
     write(
         &["mlp-l0", "--data", "digits"],
         &problem,
-        &["--batches", "12", "--noise-steps", "5", "--target", "0.5", "--gate-lr", "0.1"],
+        &[
+            "--batches",
+            "12",
+            "--noise-steps",
+            "5",
+            "--target",
+            "0.5",
+            "--gate-lr",
+            "0.1",
+        ],
     );
     let run = |mode: &str, steps: &str| {
         report(&[
