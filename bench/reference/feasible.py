@@ -103,7 +103,8 @@ def main():
 
     def step():
         idx = batches[state["t"] % n_batches]
-        opt.roll(compute_cmp_state_kwargs={"x": x_train[idx], "y": y_train[idx], "idx": idx})
+        x, y = x_train.index_select(0, idx), y_train.index_select(0, idx)
+        opt.roll(compute_cmp_state_kwargs={"x": x, "y": y, "idx": idx})
         state["t"] += 1
 
     stats = time_steps(step, args.warmup, args.steps)

@@ -166,7 +166,7 @@ def main():
     def step():
         t = state["t"]
         idx = batches[t % n_batches]
-        x, y = x_train[idx], y_train[idx]
+        x, y = x_train.index_select(0, idx), y_train.index_select(0, idx)
         if not gated:
             noise = None
         elif args.noise == "file":
