@@ -238,14 +238,13 @@ impl L0Conv2d {
     /// Expected active sparsifiable parameters `sum P(z != 0) * group size`, `[1]`,
     /// differentiable.
     pub fn expected_active_params(&self) -> Tensor<1> {
-        hard_concrete::expected_l0(self.log_alpha.val())
-            .sum()
-            .mul_scalar(self.group_size() as f64)
+        super::fused::expected_l0_sum(self.log_alpha.val()).mul_scalar(self.group_size() as f64)
     }
 
     /// Expected density, `[1]`, differentiable.
     pub fn expected_density(&self) -> Tensor<1> {
-        hard_concrete::expected_l0(self.log_alpha.val()).mean()
+        super::fused::expected_l0_sum(self.log_alpha.val())
+            .div_scalar(self.log_alpha.dims()[0] as f64)
     }
 
     /// The gated weight and bias for `mode`.

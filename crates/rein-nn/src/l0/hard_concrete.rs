@@ -96,12 +96,22 @@ fn stretch_and_rectify<const D: usize>(s: Tensor<D>) -> Tensor<D> {
 /// The noise is drawn on the host from `rng` (element order: row-major over `log_alpha`), so a
 /// sample depends only on the generator state, never on the device or thread scheduling; the
 /// result is reparameterised: gradients flow to `log_alpha` (zero where the clamp is active).
+/// Computed by the fused host kernel [`super::fused::sample`].
 pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor<D> {
+    super::fused::sample(log_alpha, rng)
+}
+
+/// [`sample`] written with element-wise tensor operations (the reference the fused kernel is
+/// tested against; same noise, same order).
+pub fn sample_unfused<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor<D> {
     let shape = log_alpha.shape();
-    let noise: Vec<f32> = (0..shape.num_elements())
-        .map(|_| rng.logistic_noise() as f32)
+    let noise: Vec<f64> = (0..shape.num_elements())
+        .map(|_| rng.logistic_noise())
         .collect();
-    let noise = Tensor::<D>::from_data(TensorData::new(noise, shape), &log_alpha.device());
+    let noise = Tensor::<D>::from_data(
+        TensorData::new(noise, shape).convert_dtype(log_alpha.dtype()),
+        &log_alpha.device(),
+    );
     stretch_and_rectify(sigmoid((noise + log_alpha).div_scalar(BETA)))
 }
 

@@ -5,6 +5,8 @@
 //!   `P(z = 1)` and the expected L0 norm (tensor and [`host`] `f64` versions), reparameterised
 //!   sampling from a checkpointable [`GateRng`], deterministic [`TestGate`]s and the
 //!   `log_alpha` initialisation.
+//! * [`fused`]: the sample and the expected L0 norm as host SIMD kernels with exact gradients
+//!   (what the layers use; flex's element-wise `sigmoid` is scalar libm).
 //! * [`linear`]: [`L0Linear`], a gated fully connected layer, unstructured or with one gate per
 //!   input neuron ([`GateStructure`]); its differentiable
 //!   [`expected_active_params`](L0Linear::expected_active_params) is what a density constraint
@@ -33,6 +35,7 @@
 //! ```
 
 pub mod conv2d;
+pub mod fused;
 pub mod hard_concrete;
 pub mod linear;
 pub mod purge;
