@@ -1,7 +1,7 @@
 //! Per-rank cost of a Distributed Shampoo step with 1 and 2 in-process ranks (threads of a
 //! `ThreadGroup`), against the serial Shampoo.
 //!
-//! Setup: the 784-300-100-10 tanh MLP of `benches/shampoo.rs` (flex CPU, float32 model, f64
+//! Setup: the 784-300-100-10 tanh MLP of `benches/common` (flex CPU, float32 model, f64
 //! host state), fixed gradients of a batch of 128 (MSE on random one-hot targets), Shampoo
 //! defaults (AdaGrad grafting, blocks of 1024, beta2 = 1, eigh in f64) with lr 1e-3 and
 //! `f = start = 10`. Every rank steps on the same gradients (the averaging all-gather of
@@ -14,13 +14,12 @@
 //! Run: `cargo bench -p rein --bench distributed_shampoo` (prints a table; plain timing, not
 //! criterion: the ranks must step in lockstep).
 
+mod common;
+
 use std::rc::Rc;
 use std::time::Instant;
 
-use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
-use burn::tensor::{Device, Tensor, TensorData};
-use rein::StateDict;
+use common::{Batch, Mlp};
 use rein::dist::{Communicator, ThreadGroup};
 use rein::optim::{DistributedShampoo, ParamGrads, PrimalOptimizer, Shampoo, ShampooConfig};
 
@@ -30,88 +29,8 @@ const F: u64 = 10;
 const WARMUP: usize = 10;
 const STEPS: usize = 40;
 
-fn device() -> Device {
-    Device::flex().autodiff()
-}
-
-/// SplitMix64, uniform in [-1, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-    fn vector(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.next() as f32).collect()
-    }
-}
-
-/// A tanh MLP with deterministic weights.
-#[derive(Module, Debug)]
-struct Mlp {
-    layers: Vec<Linear>,
-}
-
-impl Mlp {
-    fn new() -> Self {
-        let d = device();
-        let random = Mlp {
-            layers: SIZES
-                .windows(2)
-                .map(|w| LinearConfig::new(w[0], w[1]).init(&d))
-                .collect(),
-        };
-        let mut dict = StateDict::new();
-        dict.put_module("m", &random);
-        let mut rng = Rng(17);
-        let mut fixed = StateDict::new();
-        for k in dict.keys() {
-            let shape = dict.get_data(k).unwrap().shape().clone();
-            let fan_in = shape[0] as f32;
-            let v: Vec<f32> = rng
-                .vector(shape.num_elements())
-                .iter()
-                .map(|x| x / fan_in.sqrt())
-                .collect();
-            fixed.put_data(k, TensorData::new(v, shape));
-        }
-        fixed.load_module("m", random).expect("same structure")
-    }
-
-    fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
-        let last = self.layers.len() - 1;
-        for (i, l) in self.layers.iter().enumerate() {
-            x = l.forward(x);
-            if i < last {
-                x = x.tanh();
-            }
-        }
-        x
-    }
-}
-
 fn grads(model: &Mlp) -> ParamGrads {
-    let d = device();
-    let (inputs, classes) = (SIZES[0], SIZES[3]);
-    let mut rng = Rng(3);
-    let x = Tensor::from_data(
-        TensorData::new(rng.vector(BATCH * inputs), [BATCH, inputs]),
-        &d,
-    );
-    let mut y = vec![0f32; BATCH * classes];
-    for i in 0..BATCH {
-        let c = ((rng.next() + 1.0) * 0.5 * classes as f64) as usize % classes;
-        y[i * classes + c] = 1.0;
-    }
-    let y = Tensor::from_data(TensorData::new(y, [BATCH, classes]), &d);
-    let diff = model.forward(x) - y;
-    let loss = (diff.clone() * diff).mean();
-    ParamGrads::from_backward(model, &loss.backward())
+    common::grads(model, &Batch::new(BATCH, SIZES[0], SIZES[3]))
 }
 
 fn config() -> ShampooConfig {
@@ -129,7 +48,7 @@ fn thread_cpu_ms() -> f64 {
 /// Milliseconds per step: (mean wall, median wall, mean CPU of this thread) over the timed
 /// steps.
 fn time_steps(mut step: impl FnMut(Mlp, &ParamGrads) -> Mlp) -> (f64, f64, f64) {
-    let mut model = Mlp::new();
+    let mut model = Mlp::new(&SIZES);
     let g = grads(&model);
     for _ in 0..WARMUP {
         model = step(model, &g);
@@ -177,7 +96,7 @@ fn distributed(n: usize) -> Vec<(usize, f64, f64, f64, usize)> {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not supported.
-    let _ = device();
+    let _ = common::device();
     println!("Shampoo step on {SIZES:?} gradients (batch {BATCH}), f = {F}: ms per step");
     println!(
         "{:<32}{:>6}{:>12}{:>12}{:>12}{:>12}",

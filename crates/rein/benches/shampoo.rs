@@ -1,152 +1,64 @@
-//! Cost of Shampoo: (a) a training step with Shampoo relative to one with Adam on MLPs, at
-//! precondition frequencies 1, 10 and 100; (b) one inverse 4th root of an SPD block of size
-//! 256 and 1024 by eigendecomposition and by coupled Newton.
+//! Cost of Shampoo: (a) a training step with Shampoo relative to one with Adam, at precondition
+//! frequencies 1, 10 and 100, on models where Shampoo's extra FLOPs are large or small relative
+//! to the model's; (b) one inverse 4th root of an SPD block of size 256 and 1024 by
+//! eigendecomposition and by coupled Newton.
 //!
-//! Setup:
+//! Setup (shared with `distributed_shampoo.rs` in `benches/common`):
 //! * device: flex CPU, float32 (the default dtype), with autodiff;
-//! * models: the digits MLP 64-32-10 and 784-300-100-10 (tanh), deterministic weights;
-//! * batch: 128 random inputs with random one-hot targets, mean-squared error;
-//! * `train/<mlp>/<optimizer>`: forward + backward + optimizer step;
-//!   `opt/<mlp>/<optimizer>`: the optimizer step alone on fixed gradients;
-//! * optimizers: Adam (lr 1e-3) and Shampoo (lr 1e-3, defaults: AdaGrad grafting, blocks of
-//!   1024, beta2 = 1, roots by eigh in f64) with `f = start` in {1, 10, 100}. Criterion
-//!   averages over many consecutive steps, so root computations are amortised over `f` steps;
+//! * models and batches (`train/<setup>/<optimizer>`):
+//!   `mlp64` the digits MLP 64-32-10 (tanh), batch 128; `mlp784` 784-300-100-10, batch 128;
+//!   `mlp784-b1024` the same at batch 1024; `lenet5` LeNet-5 (431k parameters) on 28x28
+//!   inputs, batch 128. Deterministic weights, random inputs, random one-hot targets, MSE;
+//! * `train/..`: forward + backward + optimizer step; `opt/..`: the optimizer step alone on
+//!   fixed gradients;
+//! * optimizers: Adam (lr 1e-3); Shampoo (lr 1e-3, defaults: AdaGrad grafting, blocks of 1024,
+//!   beta2 = 1, roots by eigh, everything in f64) with `f = start` in {1, 10, 100}
+//!   (`shampoo_f<f>`); `shampoo32_f<f>`: the same with `f32` factors, roots and matmuls
+//!   (`FactorPrecision::F32`, `RootPrecision::F32`); `shampoo32d_f100`: that plus diagonal
+//!   factors for vector blocks (`diagonal_vectors(0)`). Criterion averages over many
+//!   consecutive steps, so root computations are amortised over `f` steps;
 //! * `root/<method>/<n>`: an `n x n` SPD matrix with eigenvalues spread over `[1, 1e3]`,
 //!   root 4, eps 1e-12, f64; Newton at tolerance 1e-12.
 //!
-//! Run: `cargo bench -p rein --bench shampoo` (or `bench/shampoo.sh`, which also writes
-//! `bench/results/shampoo.json`).
+//! Also prints, per setup, the FLOPs of forward + backward and of Shampoo's per-step matmuls
+//! (`bench/shampoo.sh` puts them into `bench/results/shampoo.json`).
+//!
+//! Run: `cargo bench -p rein --bench shampoo` (or `bench/shampoo.sh`).
+
+mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
-use burn::tensor::{Device, Tensor, TensorData};
+use common::{Batch, LeNet5, Mlp, Net, Rng, grads, lenet5_macs, mlp_macs, shampoo_flops, shapes};
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use rein::StateDict;
-use rein::optim::shampoo::{RootMethod, RootPrecision, inverse_root};
+use rein::optim::shampoo::{FactorPrecision, RootMethod, RootPrecision, inverse_root};
 use rein::optim::{Adam, AdamConfig, ParamGrads, PrimalOptimizer, Shampoo, ShampooConfig};
 
-const BATCH: usize = 128;
+/// One optimizer step on a model.
+type StepFn<M> = Box<dyn FnMut(M, &ParamGrads) -> M>;
 
-/// One optimizer step on the MLP.
-type StepFn = Box<dyn FnMut(Mlp, &ParamGrads) -> Mlp>;
-
-fn device() -> Device {
-    Device::flex().autodiff()
-}
-
-/// SplitMix64, uniform in [-1, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-    fn vector(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.next() as f32).collect()
-    }
-}
-
-/// A tanh MLP.
-#[derive(Module, Debug)]
-struct Mlp {
-    layers: Vec<Linear>,
-}
-
-impl Mlp {
-    fn new(sizes: &[usize]) -> Self {
-        let d = device();
-        let random = Mlp {
-            layers: sizes
-                .windows(2)
-                .map(|w| LinearConfig::new(w[0], w[1]).init(&d))
-                .collect(),
-        };
-        // Deterministic weights, scaled like Kaiming-uniform.
-        let mut dict = StateDict::new();
-        dict.put_module("m", &random);
-        let mut rng = Rng(17);
-        let mut fixed = StateDict::new();
-        for k in dict.keys() {
-            let shape = dict.get_data(k).unwrap().shape().clone();
-            let fan_in = shape[0] as f32;
-            let v: Vec<f32> = rng
-                .vector(shape.num_elements())
-                .iter()
-                .map(|x| x / fan_in.sqrt())
-                .collect();
-            fixed.put_data(k, TensorData::new(v, shape));
-        }
-        fixed.load_module("m", random).expect("same structure")
-    }
-
-    fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
-        let last = self.layers.len() - 1;
-        for (i, l) in self.layers.iter().enumerate() {
-            x = l.forward(x);
-            if i < last {
-                x = x.tanh();
-            }
-        }
-        x
-    }
-}
-
-struct Batch {
-    x: Tensor<2>,
-    y: Tensor<2>,
-}
-
-fn batch(inputs: usize, classes: usize) -> Batch {
-    let d = device();
-    let mut rng = Rng(3);
-    let x = Tensor::from_data(
-        TensorData::new(rng.vector(BATCH * inputs), [BATCH, inputs]),
-        &d,
-    );
-    let mut y = vec![0f32; BATCH * classes];
-    for i in 0..BATCH {
-        let c = ((rng.next() + 1.0) * 0.5 * classes as f64) as usize % classes;
-        y[i * classes + c] = 1.0;
-    }
-    let y = Tensor::from_data(TensorData::new(y, [BATCH, classes]), &d);
-    Batch { x, y }
-}
-
-fn grads(model: &Mlp, b: &Batch) -> ParamGrads {
-    let d = model.forward(b.x.clone()) - b.y.clone();
-    let loss = (d.clone() * d).mean();
-    ParamGrads::from_backward(model, &loss.backward())
-}
-
-fn bench_optimizer(
+fn bench_optimizer<M: Net + 'static>(
     c: &mut Criterion,
-    mlp: &str,
-    sizes: &[usize],
+    setup: &str,
+    new_model: &dyn Fn() -> M,
+    data: &Batch,
     name: &str,
-    make: &dyn Fn() -> StepFn,
+    make: &dyn Fn() -> StepFn<M>,
 ) {
-    let data = batch(sizes[0], sizes[sizes.len() - 1]);
     let mut g = c.benchmark_group("train");
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
     let mut step = make();
-    let mut model = Some(Mlp::new(sizes));
-    g.bench_function(BenchmarkId::new(mlp, name), |bench| {
+    let mut model = Some(new_model());
+    g.bench_function(BenchmarkId::new(setup, name), |bench| {
         bench.iter(|| {
             let m = model.take().expect("model");
-            let gr = grads(&m, &data);
+            let gr = grads(&m, data);
             model = Some(step(m, &gr));
         })
     });
@@ -157,10 +69,10 @@ fn bench_optimizer(
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
     let mut step = make();
-    let m0 = Mlp::new(sizes);
-    let fixed = grads(&m0, &data);
+    let m0 = new_model();
+    let fixed = grads(&m0, data);
     let mut model = Some(m0);
-    g.bench_function(BenchmarkId::new(mlp, name), |bench| {
+    g.bench_function(BenchmarkId::new(setup, name), |bench| {
         bench.iter(|| {
             let m = model.take().expect("model");
             model = Some(step(m, &fixed));
@@ -170,26 +82,84 @@ fn bench_optimizer(
     black_box(model);
 }
 
-fn adam() -> StepFn {
+fn adam<M: Net + 'static>() -> StepFn<M> {
     let mut opt = Adam::new(AdamConfig::new(1e-3)).expect("valid");
     Box::new(move |m, g| opt.step(m, g).expect("step"))
 }
 
-fn shampoo(f: u64) -> StepFn {
-    let mut opt = Shampoo::new(ShampooConfig::new(1e-3).precondition_frequency(f)).expect("valid");
+/// The Shampoo variants of the benches, by name.
+fn shampoo_config(name: &str) -> ShampooConfig {
+    let (kind, f) = name.split_once("_f").expect("<kind>_f<f>");
+    let f: u64 = f.parse().expect("frequency");
+    let c = ShampooConfig::new(1e-3).precondition_frequency(f);
+    let fast = |c: ShampooConfig| {
+        c.factor_precision(FactorPrecision::F32)
+            .root_precision(RootPrecision::F32)
+    };
+    match kind {
+        "shampoo" => c,
+        "shampoo32" => fast(c),
+        "shampoo32d" => fast(c).diagonal_vectors(0),
+        other => panic!("unknown variant {other}"),
+    }
+}
+
+fn shampoo<M: Net + 'static>(name: &str) -> StepFn<M> {
+    let mut opt = Shampoo::new(shampoo_config(name)).expect("valid");
     Box::new(move |m, g| opt.step(m, g).expect("step"))
 }
 
-fn training_steps(c: &mut Criterion) {
-    for (mlp, sizes) in [
-        ("64-32-10", &[64, 32, 10][..]),
-        ("784-300-100-10", &[784, 300, 100, 10][..]),
-    ] {
-        bench_optimizer(c, mlp, sizes, "adam", &adam);
-        for f in [1u64, 10, 100] {
-            bench_optimizer(c, mlp, sizes, &format!("shampoo_f{f}"), &|| shampoo(f));
-        }
+fn run_setup<M: Net + 'static>(
+    c: &mut Criterion,
+    setup: &str,
+    new_model: &dyn Fn() -> M,
+    data: &Batch,
+    forward_macs: f64,
+    batch: usize,
+    variants: &[&str],
+) {
+    let shapes = shapes(&new_model());
+    let model = common::train_flops(forward_macs, batch);
+    let cfg = shampoo_config("shampoo_f1");
+    let extra = shampoo_flops(shapes.iter().map(Vec::as_slice), &cfg, false);
+    let full = shampoo_flops(shapes.iter().map(Vec::as_slice), &cfg, true);
+    let diag = shampoo_flops(
+        shapes.iter().map(Vec::as_slice),
+        &shampoo_config("shampoo32d_f1"),
+        false,
+    );
+    // One line per setup, parsed by bench/shampoo.sh.
+    println!(
+        "FLOPS {setup} batch={batch} train={model:.4e} shampoo={extra:.4e} \
+         shampoo_full_grams={full:.4e} shampoo_diagonal_vectors={diag:.4e}"
+    );
+    bench_optimizer(c, setup, new_model, data, "adam", &adam);
+    for &v in variants {
+        bench_optimizer(c, setup, new_model, data, v, &|| shampoo(v));
     }
+}
+
+fn training_steps(c: &mut Criterion) {
+    let all = [
+        "shampoo_f1",
+        "shampoo_f10",
+        "shampoo_f100",
+        "shampoo32_f10",
+        "shampoo32_f100",
+        "shampoo32d_f100",
+    ];
+    let big = &all[1..];
+    for (setup, sizes, batch, variants) in [
+        ("mlp64", &[64, 32, 10][..], 128, &all[..]),
+        ("mlp784", &[784, 300, 100, 10][..], 128, &all[..]),
+        ("mlp784-b1024", &[784, 300, 100, 10][..], 1024, big),
+    ] {
+        let data = Batch::new(batch, sizes[0], sizes[sizes.len() - 1]);
+        let new = || Mlp::new(sizes);
+        run_setup(c, setup, &new, &data, mlp_macs(sizes), batch, variants);
+    }
+    let data = Batch::new(128, 784, 10);
+    run_setup(c, "lenet5", &LeNet5::new, &data, lenet5_macs(), 128, big);
 }
 
 /// An SPD matrix with eigenvalues spread geometrically over `[1, cond]`.

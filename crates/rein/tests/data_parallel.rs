@@ -170,3 +170,44 @@ fn uneven_shards_are_rejected() {
         "{err}"
     );
 }
+
+/// The layout check rides on the gradient all-gather (no collective of its own): a rank whose
+/// parameters change size at a later step is caught at that step, on every rank, not a hang.
+#[test]
+fn a_parameter_layout_that_differs_at_a_later_step_is_an_error_on_every_rank() {
+    use rein::optim::{ParamGrads, PrimalOptimizer};
+    let _ = device();
+    let results: Vec<Vec<Result<(), String>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ThreadGroup::ranks(2)
+            .into_iter()
+            .map(|rank| {
+                s.spawn(move || {
+                    let comm: Rc<dyn Communicator> = Rc::new(rank);
+                    let r = comm.rank();
+                    let mut opt = DataParallel::new(Sgd::new(SgdConfig::new(0.1)).unwrap(), comm);
+                    (0..3)
+                        .map(|t| {
+                            // Rank 1 switches to a longer parameter at step 2.
+                            let n = if r == 1 && t == 2 { 5 } else { 4 };
+                            let model = Point::new(&vec![0.5; n]);
+                            let loss = model.x.val().powf_scalar(2.0).sum();
+                            let grads = ParamGrads::from_backward(&model, &loss.backward());
+                            opt.step(model, &grads)
+                                .map(|_| ())
+                                .map_err(|e| e.to_string())
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (r, steps) in results.iter().enumerate() {
+        assert!(steps[0].is_ok() && steps[1].is_ok(), "rank {r}: {steps:?}");
+        let err = steps[2].as_ref().unwrap_err();
+        assert!(
+            err.contains("parameters") && err.contains("ranks ["),
+            "rank {r}: {err}"
+        );
+    }
+}

@@ -16,7 +16,7 @@ use burn::tensor::{Tensor, TensorData};
 use common::{Rng, device, max_abs_diff};
 use rein::dist::{Communicator, DistributedCmp, SingleProcess, ThreadGroup, shard};
 use rein::dual::DualSgd;
-use rein::optim::shampoo::{Block, RootMethod, assign_ranks, block_list};
+use rein::optim::shampoo::{Block, FactorPrecision, RootMethod, assign_ranks, block_list};
 use rein::optim::{
     DistributedShampoo, Grafting, Momentum, ParamGrads, PrimalOptimizer, Shampoo, ShampooConfig,
 };
@@ -127,7 +127,8 @@ fn shard_of(t: usize, r: usize, n: usize) -> Vec<usize> {
 }
 
 /// The configurations checked: the defaults with small blocks and `f = 2`; Adam grafting with
-/// `beta2 < 1`, Nesterov momentum, weight decay and a late start; no grafting with Newton roots.
+/// `beta2 < 1`, Nesterov momentum, weight decay and a late start; no grafting with Newton roots;
+/// `f32` factors with diagonal vector blocks and heavy-ball momentum.
 fn configs() -> Vec<ShampooConfig> {
     let base = |lr| {
         ShampooConfig::new(lr)
@@ -150,6 +151,10 @@ fn configs() -> Vec<ShampooConfig> {
             .betas(0.0, 1.0)
             .eps(1e-6)
             .root_method(RootMethod::newton()),
+        base(0.05)
+            .factor_precision(FactorPrecision::F32)
+            .diagonal_vectors(0)
+            .momentum(Momentum::HeavyBall(0.5)),
     ]
 }
 
@@ -386,7 +391,12 @@ fn inside_a_constrained_scheme_sharded_ranks_match_the_serial_run() {
 
 #[test]
 fn per_rank_checkpoints_resume_bit_for_bit() {
-    let config = configs()[1].clone();
+    for config in [configs()[1].clone(), configs()[3].clone()] {
+        per_rank_resume(config);
+    }
+}
+
+fn per_rank_resume(config: ShampooConfig) {
     let n = 2;
     let results = on_ranks(n, |comm| {
         let data = Data::new();

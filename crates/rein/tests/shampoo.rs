@@ -13,7 +13,7 @@ use common::*;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use rein::dual::DualSgd;
-use rein::optim::shampoo::{RootMethod, merge_dims, split_blocks};
+use rein::optim::shampoo::{FactorPrecision, RootMethod, RootPrecision, merge_dims, split_blocks};
 use rein::optim::{
     Adam, AdamConfig, Grafting, Momentum, ParamGrads, PrimalOptimizer, Sgd, SgdConfig, Shampoo,
     ShampooConfig,
@@ -451,6 +451,16 @@ fn resume_config() -> ShampooConfig {
 
 #[test]
 fn resume_equals_uninterrupted_bit_for_bit() {
+    resume_check(resume_config());
+    // f32 factors and roots, diagonal vector blocks (the biases).
+    resume_check(
+        resume_config()
+            .factor_precision(FactorPrecision::F32)
+            .diagonal_vectors(0),
+    );
+}
+
+fn resume_check(config: ShampooConfig) {
     let n = 7;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shampoo.ckpt");
@@ -469,7 +479,7 @@ fn resume_equals_uninterrupted_bit_for_bit() {
             .collect::<Vec<_>>()
     };
     let mut model = net(5);
-    let mut opt = shampoo(resume_config());
+    let mut opt = shampoo(config.clone());
     for _ in 0..2 * n {
         let g = net_grads(&model);
         model = opt.step(model, &g).unwrap();
@@ -477,7 +487,7 @@ fn resume_equals_uninterrupted_bit_for_bit() {
     let reference = snapshot(&model, &opt);
 
     let mut model = net(5);
-    let mut opt = shampoo(resume_config());
+    let mut opt = shampoo(config.clone());
     for _ in 0..n {
         let g = net_grads(&model);
         model = opt.step(model, &g).unwrap();
@@ -488,7 +498,7 @@ fn resume_equals_uninterrupted_bit_for_bit() {
     ck.save(&path).unwrap();
     let loaded = Checkpoint::load(&path).unwrap();
     let mut model = loaded.state.load_module("model", net(6)).unwrap();
-    let mut opt = shampoo(resume_config());
+    let mut opt = shampoo(config.clone());
     loaded.restore("opt", &mut opt).unwrap();
     for _ in 0..n {
         let g = net_grads(&model);
@@ -658,5 +668,87 @@ fn a_state_of_another_shape_is_an_error_naming_the_parameter() {
     match opt.step(other, &g) {
         Err(ReinError::State { name, .. }) => assert_eq!(name, "w"),
         other => panic!("expected a state error, got {other:?}"),
+    }
+}
+
+/// `1/2 ||x - c||^2` gradients of a vector model.
+fn point_grads(model: &Point, c: &[f64]) -> ParamGrads {
+    let d = model.x.val() - constant(c);
+    let loss = (d.clone() * d).sum().mul_scalar(0.5);
+    ParamGrads::from_backward(model, &loss.backward())
+}
+
+#[test]
+fn diagonal_vector_blocks_take_adagrad_like_steps() {
+    let lr = 0.1;
+    let mut rng = Rng(9);
+    let (x0, c) = (rng.vector(5), rng.vector(5));
+    let g: Vec<f64> = x0.iter().zip(&c).map(|(x, c)| x - c).collect();
+    let config = ShampooConfig::new(lr)
+        .grafting(Grafting::None)
+        .start_preconditioning_step(1);
+    // Diagonal: P = (g^2 + eps)^(-1/2) g = sign(g) (no grafting, first step).
+    let mut opt = shampoo(config.clone().diagonal_vectors(5));
+    let model = opt
+        .step(Point::new(&x0), &point_grads(&Point::new(&x0), &c))
+        .unwrap();
+    let want: Vec<f64> = x0
+        .iter()
+        .zip(&g)
+        .map(|(x, g)| x - lr * g.signum())
+        .collect();
+    assert!(max_abs_diff(&model.values(), &want) < 1e-9);
+    let mut d = StateDict::new();
+    opt.save_state("s", &mut d).unwrap();
+    assert_eq!(
+        d.get_data("s/x/block0/factor0").unwrap().shape().to_vec(),
+        [5]
+    );
+    // Below the length threshold the vector keeps its full factor: P = g / ||g||.
+    let mut opt = shampoo(config.clone().diagonal_vectors(6));
+    let model = opt
+        .step(Point::new(&x0), &point_grads(&Point::new(&x0), &c))
+        .unwrap();
+    let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let want: Vec<f64> = x0.iter().zip(&g).map(|(x, g)| x - lr * g / norm).collect();
+    assert!(max_abs_diff(&model.values(), &want) < 1e-9);
+    // Matrices are unaffected: still the polar factor.
+    let (m, n) = (4, 3);
+    let (w0, target) = (rng.vector(m * n), rng.vector(m * n));
+    let gm: Vec<f64> = w0.iter().zip(&target).map(|(w, t)| w - t).collect();
+    let mut opt = shampoo(config.max_preconditioner_dim(4).diagonal_vectors(0));
+    let model = Matrix::new(&w0, m, n);
+    let model = opt
+        .step(model, &distance_grads(&Matrix::new(&w0, m, n), &target))
+        .unwrap();
+    let step: Vec<f64> = w0.iter().zip(model.values()).map(|(a, b)| a - b).collect();
+    let want: Vec<f64> = polar(&gm, m, n).iter().map(|v| lr * v).collect();
+    assert!(max_abs_diff(&step, &want) < 1e-9);
+}
+
+#[test]
+fn f32_factors_track_the_f64_run() {
+    // eps well above f32 round-off of the factors (null directions would amplify it).
+    let base = ShampooConfig::new(0.05).eps(1e-3).max_preconditioner_dim(3);
+    let mut exact = shampoo(base.clone());
+    let fast_config = base
+        .factor_precision(FactorPrecision::F32)
+        .root_precision(RootPrecision::F32);
+    let mut fast = shampoo(fast_config.clone());
+    let worst = side_by_side(&mut exact, &mut |m, g| fast.step(m, g).unwrap(), 20);
+    assert!(worst < 1e-4, "max |f64 - f32| = {worst:e}");
+    assert!(worst > 0.0, "the f32 run is not a separate computation");
+    // Checkpoints keep their precision: an f64 state does not load into an f32 optimizer.
+    let mut d = StateDict::new();
+    exact.save_state("s", &mut d).unwrap();
+    let mut f32_opt = shampoo(fast_config);
+    match f32_opt.load_state("s", &d) {
+        Err(ReinError::State { name, reason }) => {
+            assert!(
+                name.contains("/factor0") && reason.contains("F32"),
+                "{name}: {reason}"
+            )
+        }
+        other => panic!("expected a State error, got {other:?}"),
     }
 }

@@ -66,7 +66,15 @@ impl<O: PrimalOptimizer> DataParallel<O> {
     }
 }
 
-/// Averages `grads` over ranks in place (all parameters in one all-gather).
+/// Averages `grads` over ranks in place: all parameters in one all-gather, summed in rank
+/// order (identical bits on every rank).
+///
+/// The layout check rides on the same collective: two trailing values carry a fingerprint of
+/// the parameter paths and sizes (a `u64` as two exactly representable `f64`), so a rank whose
+/// parameters differ is caught at the step where they first differ, on every rank together,
+/// at no extra collective (the check used to be a separate all-gather every step; checking
+/// only when the local layout changes would let one rank call a collective the others do not,
+/// which hangs under MPI).
 ///
 /// # Errors
 /// If the ranks' parameter sets or sizes differ.
@@ -90,22 +98,51 @@ pub fn average_gradients(comm: &dyn Communicator, grads: &mut ParamGrads) -> Res
         layout.push((path.clone(), values.len(), g.dtype(), g.device()));
         flat.extend(values);
     }
-    // The layout fingerprint travels with the values: replicas of different models are caught
-    // instead of averaged.
     let names: String = layout
         .iter()
         .map(|(p, n, ..)| format!("{p}:{n};"))
         .collect();
-    super::ensure_same_on_all_ranks(comm, "parameters", super::fingerprint(names.as_bytes()))?;
-    all_reduce_mean(comm, &mut flat, "gradients")?;
+    let fp = split_u64(super::fingerprint(names.as_bytes()));
+    let n = flat.len();
+    flat.extend(fp);
+    let gathered = comm.all_gather_f64(&flat)?;
+    let differing: Vec<usize> = (0..gathered.len())
+        .filter(|&r| gathered[r].len() != n + 2 || gathered[r][n..] != fp)
+        .collect();
+    if !differing.is_empty() {
+        return Err(mismatch(
+            "parameters",
+            format!(
+                "ranks {differing:?} have other parameter paths or sizes than rank {} \
+                 ({} parameters, {n} values)",
+                comm.rank(),
+                layout.len()
+            ),
+        ));
+    }
+    let size = gathered.len() as f64;
+    let mut mean = vec![0.0; n];
+    for (k, out) in mean.iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for v in &gathered {
+            sum += v[k];
+        }
+        *out = sum / size;
+    }
     let mut offset = 0;
-    for (path, n, dtype, device) in layout {
-        let values = flat[offset..offset + n].to_vec();
-        offset += n;
-        let t = Tensor::<1>::from_data(TensorData::new(values, [n]).convert_dtype(dtype), &device);
+    for (path, len, dtype, device) in layout {
+        let values = mean[offset..offset + len].to_vec();
+        offset += len;
+        let t =
+            Tensor::<1>::from_data(TensorData::new(values, [len]).convert_dtype(dtype), &device);
         grads.set(&path, t);
     }
     Ok(())
+}
+
+/// A `u64` as two exactly representable `f64` (to travel with `f64` payloads).
+pub(crate) fn split_u64(x: u64) -> [f64; 2] {
+    [(x >> 32) as f64, (x & 0xffff_ffff) as f64]
 }
 
 impl<O: PrimalOptimizer> PrimalOptimizer for DataParallel<O> {

@@ -22,4 +22,5 @@ pub use communicator::{
     Communicator, SingleProcess, ThreadGroup, ThreadRank, all_reduce_mean,
     ensure_same_on_all_ranks, fingerprint,
 };
+pub(crate) use data_parallel::split_u64;
 pub use data_parallel::{DataParallel, DistributedCmp, average_gradients, shard};

@@ -62,7 +62,9 @@ impl Block {
     }
 
     /// Bytes of the block's preconditioner state in `f64`: one factor and one root of
-    /// `d_i x d_i` per dimension (the size used for the rank assignment).
+    /// `d_i x d_i` per dimension (the rank assignment uses
+    /// [`ShampooConfig::block_state_bytes`](super::ShampooConfig::block_state_bytes), which
+    /// also accounts for `f32` factors and diagonal vector blocks).
     pub fn state_bytes(&self) -> usize {
         self.dims.iter().map(|d| 2 * d * d * 8).sum()
     }
@@ -118,7 +120,7 @@ pub fn param_blocks(shape: &[usize], max_dim: usize) -> (Vec<usize>, Vec<Block>)
 
 /// The blocks of a whole model: `(path, block)` for every parameter `(path, shape)`, in order
 /// of path (the order [`ParamGrads`](crate::optim::ParamGrads) iterates), each parameter's
-/// blocks in [`split_blocks`] order. With [`assign_ranks`] over [`Block::state_bytes`], this
+/// blocks in [`split_blocks`] order. With [`assign_ranks`] over the blocks' state bytes, this
 /// gives every process the same assignment.
 pub fn block_list<'a>(
     params: impl IntoIterator<Item = (&'a str, &'a [usize])>,

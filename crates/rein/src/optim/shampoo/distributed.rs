@@ -10,7 +10,7 @@
 //!    [`DataParallel`](crate::dist::DataParallel), which would average twice.
 //! 2. **Work on the owned blocks only.** Blocks are the serial [`Shampoo`](super::Shampoo)'s
 //!    ([`block_list`] over the model's float parameters, sorted by path), assigned by
-//!    [`assign_ranks`] over [`Block::state_bytes`] (greedy, largest first to the least-loaded
+//!    [`assign_ranks`] over [`ShampooConfig::block_state_bytes`] (greedy, largest first to the least-loaded
 //!    rank, 64-byte rounding): a pure function of the shapes, the configuration and `N`, so
 //!    every rank derives the same assignment without communication. For each block it owns, the
 //!    rank keeps *all* of that block's state — Kronecker factors, inverse roots, the `beta1`
@@ -29,7 +29,7 @@
 //!    serial Shampoo bit for bit.
 //!
 //! Memory: a rank's preconditioner state is about `1/N` of the serial one (the assignment
-//! balances [`Block::state_bytes`]); the element-wise state (filter, grafting, momentum) is also
+//! balances [`ShampooConfig::block_state_bytes`]); the element-wise state (filter, grafting, momentum) is also
 //! sharded, since it lives with the block. Time: factor updates, roots and preconditioning of
 //! a block run on its owner only.
 //!
@@ -56,14 +56,17 @@ use std::rc::Rc;
 
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
-use faer::Mat;
 
 use super::blocks::{Block, assign_ranks, block_list, gather, merge_dims, scatter, split_blocks};
-use super::kron::{mode_gram, multi_mode_product};
-use super::state::BlockState;
-use super::{Grafting, ShampooConfig, accumulate, filter, host, inverse_root, momentum, norm};
+use super::precond::BlockState;
+use super::state::{
+    Elementwise, load_root_failures, save_param_header, save_root_failures, saved_params,
+};
+use super::{ShampooConfig, block_of, filter, host, momentum};
 use crate::checkpoint::{StateDict, Stateful};
-use crate::dist::{Communicator, average_gradients, ensure_same_on_all_ranks, fingerprint};
+use crate::dist::{
+    Communicator, average_gradients, ensure_same_on_all_ranks, fingerprint, split_u64,
+};
 use crate::error::{ReinError, Result, ensure_non_negative};
 use crate::optim::mapper::{collect_params, map_params};
 use crate::optim::param_groups::{ParamGroup, resolve};
@@ -112,23 +115,19 @@ impl std::fmt::Debug for DistributedShampoo {
     }
 }
 
-/// The state of one owned block: its factors and roots, and the element-wise state of its
+/// The state of one owned block: its preconditioner, and the element-wise state of its
 /// entries.
 #[derive(Debug, Clone)]
 struct OwnedBlock {
     block: BlockState,
-    filtered: Vec<f64>,
-    graft: Vec<f64>,
-    momentum: Vec<f64>,
+    elementwise: Elementwise,
 }
 
 impl OwnedBlock {
-    fn new(block: Block) -> Self {
+    fn new(block: Block, c: &ShampooConfig) -> Self {
         Self {
-            block: BlockState::new(block),
-            filtered: Vec::new(),
-            graft: Vec::new(),
-            momentum: Vec::new(),
+            block: BlockState::new(block, c),
+            elementwise: Elementwise::default(),
         }
     }
 }
@@ -236,7 +235,10 @@ impl DistributedShampoo {
             shapes.iter().map(|(p, s)| (p.as_str(), s.as_slice())),
             max_dim,
         );
-        let sizes: Vec<usize> = list.iter().map(|(_, b)| b.state_bytes()).collect();
+        let sizes: Vec<usize> = list
+            .iter()
+            .map(|(_, b)| self.config.block_state_bytes(&b.dims))
+            .collect();
         let ranks = assign_ranks(&sizes, size);
         let mut params: BTreeMap<String, ParamLayout> = BTreeMap::new();
         for ((path, block), owner) in list.into_iter().zip(ranks) {
@@ -320,7 +322,7 @@ impl DistributedShampoo {
                 shard
                     .owned
                     .entry(j)
-                    .or_insert_with(|| OwnedBlock::new(p.blocks[j].clone()));
+                    .or_insert_with(|| OwnedBlock::new(p.blocks[j].clone(), &self.config));
             }
         }
         Ok(state)
@@ -329,7 +331,8 @@ impl DistributedShampoo {
 
 /// One step of an owned block: the serial [`Shampoo`](super::Shampoo) update restricted to the
 /// block's entries (`g`, `w` its gradient and parameter values, row-major), up to and including
-/// momentum. Returns the final direction `P` (the caller applies `W <- W - lr P`).
+/// momentum, with the same shared pieces (filter, grafting, [`BlockState::step`]), so the bits
+/// are the serial ones. Returns the final direction `P` (the caller applies `W <- W - lr P`).
 fn block_direction(
     c: &ShampooConfig,
     o: &mut OwnedBlock,
@@ -339,53 +342,17 @@ fn block_direction(
     t: u64,
     root_failures: &mut u64,
 ) -> Vec<f64> {
-    let m = filter(c, &mut o.filtered, g, t);
-    let p_graft = c.grafting.direction(&mut o.graft, g, &m, t);
-    let start = c.start();
-    let precondition = t >= start;
-    let recompute = precondition && (t - start).is_multiple_of(c.precondition_frequency);
-    let c2 = if c.bias_correction && c.beta2 < 1.0 {
-        1.0 - c.beta2.powi(t.min(i32::MAX as u64) as i32)
-    } else {
-        1.0
-    };
-    let b = &mut o.block;
-    let bdims = &b.block.dims;
-    for (i, factor) in b.factors.iter_mut().enumerate() {
-        accumulate(factor, &mode_gram(g, bdims, i), c.beta2);
-    }
-    let mut dir = if precondition {
-        if recompute {
-            let r = c.root_of_order(b.block.order());
-            for (factor, root) in b.factors.iter().zip(b.roots.iter_mut()) {
-                let a =
-                    Mat::<f64>::from_fn(factor.nrows(), factor.ncols(), |i, j| factor[(i, j)] / c2);
-                match inverse_root(a.as_ref(), r, c.eps, c.root_method, c.root_precision) {
-                    Ok(x) => *root = x,
-                    Err(_) => *root_failures += 1,
-                }
-            }
-        }
-        let mut p = multi_mode_product(&m, bdims, &b.roots);
-        if c.grafting != Grafting::None {
-            let target = norm(&p_graft);
-            let have = norm(&p);
-            let scale = if have > 0.0 { target / have } else { 0.0 };
-            p.iter_mut().for_each(|v| *v *= scale);
-        }
-        p
-    } else {
-        p_graft
-    };
+    let e = &mut o.elementwise;
+    let m = filter(c, &mut e.filtered, g, t);
+    let p_graft = c.grafting.direction(&mut e.graft, g, &m, t);
+    let mut dir = o
+        .block
+        .step(c, c.schedule(t), g, &m, &p_graft, root_failures)
+        .unwrap_or(p_graft);
     if wd != 0.0 {
         dir.iter_mut().zip(w).for_each(|(d, wi)| *d += wd * wi);
     }
-    momentum(c.momentum, &mut o.momentum, dir)
-}
-
-/// A `u64` as two exactly representable `f64` (to travel with the directions).
-fn split_u64(x: u64) -> [f64; 2] {
-    [(x >> 32) as f64, (x & 0xffff_ffff) as f64]
+    momentum(c.momentum, &mut e.momentum, dir)
 }
 
 fn mismatch(what: &str, reason: String) -> ReinError {
@@ -470,7 +437,7 @@ impl PrimalOptimizer for DistributedShampoo {
                 let (t, dims) = (shard.step, &shard.dims);
                 for o in shard.owned.values_mut() {
                     let block = o.block.block.clone();
-                    let gb = gather(&g, dims, &block);
+                    let gb = block_of(&g, dims, &block);
                     let wb = if wd != 0.0 {
                         gather(&w, dims, &block)
                     } else {
@@ -555,66 +522,26 @@ impl PrimalOptimizer for DistributedShampoo {
     }
 }
 
-fn mat_values(m: &Mat<f64>) -> Vec<f64> {
-    let mut v = Vec::with_capacity(m.nrows() * m.ncols());
-    for j in 0..m.ncols() {
-        v.extend_from_slice(m.col_as_slice(j));
-    }
-    v
-}
-
-fn load_mat(dict: &StateDict, name: &str, d: usize) -> Result<Mat<f64>> {
-    let v = dict.get_f64s(name)?;
-    check_len(name, v.len(), d * d)?;
-    Ok(Mat::from_fn(d, d, |i, j| v[j * d + i]))
-}
-
-fn check_len(name: &str, got: usize, want: usize) -> Result<()> {
-    if got == want {
-        Ok(())
-    } else {
-        Err(ReinError::State {
-            name: name.to_string(),
-            reason: format!("expected {want} values, found {got}"),
-        })
-    }
-}
-
 impl Stateful for DistributedShampoo {
     fn save_state(&self, prefix: &str, out: &mut StateDict) -> Result<()> {
         out.put_u64s(
             &format!("{prefix}/ranks"),
             &[self.comm.rank() as u64, self.comm.size() as u64],
         );
-        out.put_u64s(&format!("{prefix}/root_failures"), &[self.root_failures]);
+        save_root_failures(prefix, self.root_failures, out);
         for (path, p) in &self.state {
-            let key = |name: &str| format!("{prefix}/{path}/{name}");
-            out.put_u64s(&key("step"), &[p.step]);
-            let dims: Vec<u64> = p.dims.iter().map(|&d| d as u64).collect();
-            out.put_u64s(&key("dims"), &dims);
+            save_param_header(prefix, path, p.step, &p.dims, out);
             for (j, o) in &p.owned {
-                let b = &o.block;
-                for (i, (f, r)) in b.factors.iter().zip(&b.roots).enumerate() {
-                    out.put_f64s(&key(&format!("block{j}/factor{i}")), &mat_values(f));
-                    out.put_f64s(&key(&format!("block{j}/root{i}")), &mat_values(r));
-                }
-                for (name, v) in [
-                    ("filtered", &o.filtered),
-                    ("graft", &o.graft),
-                    ("momentum", &o.momentum),
-                ] {
-                    if !v.is_empty() {
-                        out.put_f64s(&key(&format!("block{j}/{name}")), v);
-                    }
-                }
+                let key = |name: &str| format!("{prefix}/{path}/block{j}/{name}");
+                o.block.save(out, &key);
+                o.elementwise.save(out, &key);
             }
         }
         Ok(())
     }
 
     fn load_state(&mut self, prefix: &str, dict: &StateDict) -> Result<()> {
-        let head = format!("{prefix}/");
-        let ranks_key = format!("{head}ranks");
+        let ranks_key = format!("{prefix}/ranks");
         let here = vec![self.comm.rank() as u64, self.comm.size() as u64];
         let saved = dict.get_u64s(&ranks_key)?;
         if saved != here {
@@ -630,56 +557,35 @@ impl Stateful for DistributedShampoo {
                 ),
             });
         }
-        let failures_key = format!("{head}root_failures");
-        let root_failures = match dict.contains(&failures_key) {
-            true => dict.get_u64s(&failures_key)?.first().copied().unwrap_or(0),
-            false => 0,
-        };
-        let max_dim = self.config.max_preconditioner_dim;
+        let c = &self.config;
         let mut state = BTreeMap::new();
-        for key in dict.keys_under(&head) {
-            let Some(path) = key
-                .strip_prefix(&head)
-                .and_then(|k| k.strip_suffix("/step"))
-            else {
-                continue;
-            };
-            let name = |n: &str| format!("{head}{path}/{n}");
-            let step = dict.get_u64s(&key)?.first().copied().unwrap_or(0);
-            let dims: Vec<usize> = dict
-                .get_u64s(&name("dims"))?
-                .iter()
-                .map(|&d| d as usize)
-                .collect();
+        for saved in saved_params(prefix, dict)? {
+            let path = saved.path;
             let mut owned = BTreeMap::new();
-            for (j, block) in split_blocks(&dims, max_dim).into_iter().enumerate() {
-                if !dict.contains(&name(&format!("block{j}/factor0"))) {
+            for (j, block) in split_blocks(&saved.dims, c.max_preconditioner_dim)
+                .into_iter()
+                .enumerate()
+            {
+                let key = |name: &str| format!("{prefix}/{path}/block{j}/{name}");
+                if !dict.contains(&key("factor0")) {
                     continue;
                 }
-                let mut o = OwnedBlock::new(block);
-                for i in 0..o.block.block.order() {
-                    let d = o.block.block.dims[i];
-                    o.block.factors[i] = load_mat(dict, &name(&format!("block{j}/factor{i}")), d)?;
-                    o.block.roots[i] = load_mat(dict, &name(&format!("block{j}/root{i}")), d)?;
-                }
-                let n = o.block.block.len();
-                for (slot, v) in [
-                    ("filtered", &mut o.filtered),
-                    ("graft", &mut o.graft),
-                    ("momentum", &mut o.momentum),
-                ] {
-                    let k = name(&format!("block{j}/{slot}"));
-                    if dict.contains(&k) {
-                        *v = dict.get_f64s(&k)?;
-                        check_len(&k, v.len(), n)?;
-                    }
-                }
+                let n = block.len();
+                let o = OwnedBlock {
+                    block: BlockState::load(dict, &key, block, c)?,
+                    elementwise: Elementwise::load(dict, &key, n)?,
+                };
                 owned.insert(j, o);
             }
-            state.insert(path.to_string(), ParamShard { step, dims, owned });
+            let shard = ParamShard {
+                step: saved.step,
+                dims: saved.dims,
+                owned,
+            };
+            state.insert(path, shard);
         }
+        self.root_failures = load_root_failures(prefix, dict)?;
         self.state = state;
-        self.root_failures = root_failures;
         // The next step re-derives the assignment and checks the loaded blocks against it.
         self.layout = None;
         Ok(())

@@ -23,9 +23,14 @@
 //! no grafting and bias correction, the first step is `lr U V^T` for `G = U S V^T` (the polar
 //! factor), and `lr g / ||g||` for a vector.
 //!
-//! Design: Kronecker factors, roots and all other state are host-side `f64` (burn has no
-//! eigendecomposition; the roots use faer), so the optimizer works for any float dtype of the
-//! model and resumes bit-exactly from a checkpoint. Deliberate differences from the reference
+//! Design: all state is host-side (burn has no eigendecomposition; the roots and the per-step
+//! matmuls use faer, single-threaded, so runs are deterministic), in `f64` by default, so the
+//! optimizer works for any float dtype of the model and resumes bit-exactly from a checkpoint.
+//! Cost per step: the factor updates compute only the lower triangle of each Gram matrix,
+//! accumulated in place (about half the flops of a full product); the preconditioning is
+//! `sum_i d_i n` multiply-adds per block of `n` entries. Options for speed:
+//! [`FactorPrecision::F32`] (factors, roots and those matmuls in `f32`) and diagonal factors
+//! for vector blocks ([`ShampooConfig::diagonal_vectors`]). Deliberate differences from the reference
 //! implementation: dimensions are merged right to left (as the spec says), roots are first
 //! computed at `start` and then every `f` steps (`(t - start) % f == 0`), so a preconditioned step
 //! never uses an identity root, and the default precondition frequency is 1 (reference: 100).
@@ -44,21 +49,22 @@ mod config;
 mod distributed;
 mod grafting;
 mod kron;
+mod precond;
 mod root;
 mod state;
 
 pub use blocks::{Block, assign_ranks, block_list, merge_dims, param_blocks, split_blocks};
-pub use config::ShampooConfig;
+pub use config::{FactorPrecision, ShampooConfig};
 pub use distributed::DistributedShampoo;
 pub use grafting::Grafting;
 pub use root::{RootError, RootMethod, RootPrecision, inverse_root};
 
+use std::borrow::Cow;
+
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
-use faer::Mat;
 
 use self::blocks::{gather, scatter};
-use self::kron::{mode_gram, multi_mode_product};
 use self::state::{ParamState, ShampooState};
 use super::mapper::map_params;
 use super::param_groups::{ParamGroup, resolve};
@@ -114,64 +120,35 @@ impl Shampoo {
     fn update(&mut self, path: &str, dims: &[usize], x: Tensor<1>, g: &Tensor<1>) -> Tensor<1> {
         let c = &self.config;
         let (lr, wd) = resolve(&self.groups, path, c.lr, c.weight_decay);
-        let w = host(&x);
         let g = host(g);
         let st = self
             .state
             .params
             .entry(path.to_string())
-            .or_insert_with(|| ParamState::new(dims.to_vec(), c.max_preconditioner_dim));
+            .or_insert_with(|| ParamState::new(dims.to_vec(), c));
         st.step += 1;
         let t = st.step;
-        let m = filter(c, &mut st.filtered, &g, t);
-        let p_graft = c.grafting.direction(&mut st.graft, &g, &m, t);
-        let start = c.start();
-        let precondition = t >= start;
-        let recompute = precondition && (t - start).is_multiple_of(c.precondition_frequency);
-        let c2 = if c.bias_correction && c.beta2 < 1.0 {
-            1.0 - c.beta2.powi(t.min(i32::MAX as u64) as i32)
-        } else {
-            1.0
-        };
-        let mut dir = if precondition {
-            vec![0.0; w.len()]
-        } else {
-            p_graft.clone()
-        };
+        let e = &mut st.elementwise;
+        let m = filter(c, &mut e.filtered, &g, t);
+        let p_graft = c.grafting.direction(&mut e.graft, &g, &m, t);
+        let s = c.schedule(t);
+        let mut dir = p_graft;
         for b in &mut st.blocks {
-            let gb = gather(&g, &st.dims, &b.block);
-            let bdims = &b.block.dims;
-            for (i, factor) in b.factors.iter_mut().enumerate() {
-                accumulate(factor, &mode_gram(&gb, bdims, i), c.beta2);
+            let (gb, mb, pb) = (
+                block_of(&g, &st.dims, &b.block),
+                block_of(&m, &st.dims, &b.block),
+                block_of(&dir, &st.dims, &b.block),
+            );
+            if let Some(p) = b.step(c, s, &gb, &mb, &pb, &mut self.state.root_failures) {
+                drop(pb);
+                put_block(&mut dir, &st.dims, &b.block, p);
             }
-            if !precondition {
-                continue;
-            }
-            if recompute {
-                let r = c.root_of_order(b.block.order());
-                for (factor, root) in b.factors.iter().zip(b.roots.iter_mut()) {
-                    let a = Mat::<f64>::from_fn(factor.nrows(), factor.ncols(), |i, j| {
-                        factor[(i, j)] / c2
-                    });
-                    match inverse_root(a.as_ref(), r, c.eps, c.root_method, c.root_precision) {
-                        Ok(x) => *root = x,
-                        Err(_) => self.state.root_failures += 1,
-                    }
-                }
-            }
-            let mut p = multi_mode_product(&gather(&m, &st.dims, &b.block), bdims, &b.roots);
-            if c.grafting != Grafting::None {
-                let target = norm(&gather(&p_graft, &st.dims, &b.block));
-                let have = norm(&p);
-                let scale = if have > 0.0 { target / have } else { 0.0 };
-                p.iter_mut().for_each(|v| *v *= scale);
-            }
-            scatter(&mut dir, &st.dims, &b.block, &p);
         }
+        let w = host(&x);
         if wd != 0.0 {
             dir.iter_mut().zip(&w).for_each(|(d, wi)| *d += wd * wi);
         }
-        let dir = momentum(c.momentum, &mut st.momentum, dir);
+        let dir = momentum(c.momentum, &mut e.momentum, dir);
         let updated: Vec<f64> = w.iter().zip(&dir).map(|(wi, d)| wi - d * lr).collect();
         let n = updated.len();
         Tensor::from_data(
@@ -181,28 +158,28 @@ impl Shampoo {
     }
 }
 
-/// The host copy of a flat tensor, in `f64`.
-fn host(t: &Tensor<1>) -> Vec<f64> {
-    t.to_data().iter::<f64>().collect()
-}
-
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-/// `L <- beta2 L + (1 - beta2) gram` (`beta2 = 1`: `L <- L + gram`).
-fn accumulate(factor: &mut Mat<f64>, gram: &Mat<f64>, beta2: f64) {
-    for j in 0..factor.ncols() {
-        let src = gram.col_as_slice(j);
-        let dst = factor.col_as_slice_mut(j);
-        if beta2 == 1.0 {
-            dst.iter_mut().zip(src).for_each(|(l, g)| *l += g);
-        } else {
-            dst.iter_mut()
-                .zip(src)
-                .for_each(|(l, g)| *l = *l * beta2 + g * (1.0 - beta2));
-        }
+/// Block `b` of the row-major tensor `flat` of shape `dims`: borrowed when the block is the
+/// whole tensor (the common case), else gathered.
+pub(crate) fn block_of<'a>(flat: &'a [f64], dims: &[usize], b: &Block) -> Cow<'a, [f64]> {
+    if b.len() == flat.len() {
+        Cow::Borrowed(flat)
+    } else {
+        Cow::Owned(gather(flat, dims, b))
     }
+}
+
+/// Writes the block values `v` into `flat` (moved in when the block is the whole tensor).
+pub(crate) fn put_block(flat: &mut Vec<f64>, dims: &[usize], b: &Block, v: Vec<f64>) {
+    if b.len() == flat.len() {
+        *flat = v;
+    } else {
+        scatter(flat, dims, b, &v);
+    }
+}
+
+/// The host copy of a flat tensor, in `f64`.
+pub(crate) fn host(t: &Tensor<1>) -> Vec<f64> {
+    t.to_data().iter::<f64>().collect()
 }
 
 /// The filtered gradient `m = M / (1 - beta1^t)` with `M <- beta1 M + (1 - beta1) g`.
@@ -288,7 +265,7 @@ impl Stateful for Shampoo {
         Ok(())
     }
     fn load_state(&mut self, prefix: &str, dict: &StateDict) -> Result<()> {
-        self.state = ShampooState::load(prefix, self.config.max_preconditioner_dim, dict)?;
+        self.state = ShampooState::load(prefix, &self.config, dict)?;
         Ok(())
     }
 }
