@@ -46,7 +46,10 @@ impl DeviceKind {
     pub fn open(self) -> Result<Device, String> {
         match self {
             Self::Flex => Ok(Device::flex()),
+            // burn 0.22 marks burn-tch deprecated (in favour of CubeCL backends); it is still the
+            // way to run on LibTorch, which the side-by-side benchmarks compare against.
             #[cfg(feature = "tch")]
+            #[allow(deprecated)]
             Self::Tch => Ok(Device::libtorch()),
             #[cfg(feature = "cuda")]
             Self::Cuda => Ok(Device::cuda(0usize)),
