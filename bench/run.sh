@@ -5,6 +5,7 @@
 #   bench/run.sh --quick               # quick_steps, 2 repetitions: a few minutes in total
 #   bench/run.sh --only tiny-cmp       # one workload (its `workload` name or file name)
 #   bench/run.sh --reps 9 --no-tch     # 9 repetitions, no LibTorch-device runs
+#   bench/run.sh --out FILE            # results file (default bench/results/latest.json)
 #
 # Steps:
 # 1. cargo build --release -p rein-bench;
@@ -16,7 +17,7 @@
 #    (bench/.work/<workload>-<variant>.json + .bin), then K interleaved repetitions
 #    rein / reference [/ rein-tch], every run a fresh process, raw reports in
 #    bench/.work/raw/<workload>/<variant>/<side>-<rep>.json (stderr in .err);
-# 5. bench/summarise.py writes bench/results/latest.json (machine, per-rep medians, median of
+# 5. bench/summarise.py writes bench/results/latest.json or --out (machine, per-rep medians, median of
 #    medians, ratios, quality comparison; workloads not run now are kept) and prints a table.
 #
 # Threads: BENCH_THREADS (default: all cores) is given to both sides: RAYON_NUM_THREADS for
@@ -32,7 +33,8 @@ quick=0
 only=""
 reps=""
 no_tch=0
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+out_file="bench/results/latest.json"
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
@@ -41,6 +43,8 @@ while [ $# -gt 0 ]; do
         --reps) [ $# -ge 2 ] || { echo "run.sh: --reps needs a number" >&2; exit 2; }; reps="$2"; shift ;;
         --reps=*) reps="${1#--reps=}" ;;
         --no-tch) no_tch=1 ;;
+        --out) [ $# -ge 2 ] || { echo "run.sh: --out needs a file" >&2; exit 2; }; out_file="$2"; shift ;;
+        --out=*) out_file="${1#--out=}" ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -160,7 +164,7 @@ done
 
 # --- 5. summary --------------------------------------------------------------------------------
 summary_status=0
-summary="$(python3 bench/summarise.py summarise --raw "$RAW" --out bench/results/latest.json \
+summary="$(python3 bench/summarise.py summarise --raw "$RAW" --out "$out_file" \
     --threads "$threads" --reps "$reps" "${quick_flag[@]}" \
     --torch-version "$torch_version" --rustc-version "$(rustc --version 2>/dev/null || echo unknown)" \
     "${files[@]}")" || summary_status=$?
