@@ -15,6 +15,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod common;
+mod cpu_probe;
 mod feasible;
 mod indexed;
 mod mlp_l0;
@@ -39,6 +40,8 @@ enum Workload {
     TinyCmp(tiny_cmp::TinyCmpArgs),
     /// Indexed multipliers: n constraints, a few observed per step (time must be flat in n).
     Indexed(indexed::IndexedArgs),
+    /// Speed of this build's CPU device: an MLP Adam step (784-300-100-10, batch 128) and a matmul.
+    CpuProbe(cpu_probe::CpuProbeArgs),
     /// MLP classification with an L0 density constraint (digits or MNIST; constrained,
     /// unconstrained or dense).
     MlpL0(mlp_l0::MlpL0Args),
@@ -58,6 +61,7 @@ fn main() -> Result<()> {
             Some(report) => report,
             None => return Ok(()), // --write-problem
         },
+        Workload::CpuProbe(args) => cpu_probe::run(&args)?,
         Workload::MlpL0(args) => match mlp_l0::run(&args)? {
             Some(report) => report,
             None => return Ok(()), // --write-problem
