@@ -97,7 +97,7 @@ impl ProblemFile {
             bail!("problem tensor `{name}` is stored twice");
         }
         // Align every tensor to 8 bytes so numpy views are aligned.
-        while self.bytes.len() % 8 != 0 {
+        while !self.bytes.len().is_multiple_of(8) {
             self.bytes.push(0);
         }
         self.tensors.insert(
