@@ -116,8 +116,9 @@ pub fn compute_threads() -> usize {
 pub fn info(args: &CommonArgs) -> Result<RunReport> {
     let _device = args.open_device()?;
     let mut quality = Quality::default();
-    quality
-        .extra
-        .insert("tch_compiled".into(), f64::from(u8::from(cfg!(feature = "tch"))));
+    quality.extra.insert(
+        "tch_compiled".into(),
+        f64::from(u8::from(cfg!(feature = "tch"))),
+    );
     Ok(args.report("info", "", StepStats::from_samples(&[]), quality))
 }

@@ -156,8 +156,8 @@ impl ProblemFile {
             );
         }
         let bin = bin_path(path);
-        let bytes =
-            std::fs::read(&bin).with_context(|| format!("reading problem data {}", bin.display()))?;
+        let bytes = std::fs::read(&bin)
+            .with_context(|| format!("reading problem data {}", bin.display()))?;
         for (name, t) in &manifest.tensors {
             let end = t.offset + t.shape.iter().product::<usize>() * t.dtype.size();
             if end > bytes.len() {
@@ -306,6 +306,9 @@ mod tests {
         let f = std::fs::OpenOptions::new().write(true).open(&bin).unwrap();
         f.set_len(len - 4).unwrap();
         let err = ProblemFile::read(&path).unwrap_err().to_string();
-        assert!(err.contains("p.bin") && err.contains("ends at byte"), "{err}");
+        assert!(
+            err.contains("p.bin") && err.contains("ends at byte"),
+            "{err}"
+        );
     }
 }

@@ -43,6 +43,9 @@ impl Cmp<L0Mlp> for Gated {
     }
 }
 
+/// One optimizer step of either mode.
+type StepFn = dyn FnMut(&mut Gated, &mut L0Mlp, &(Tensor<2>, Tensor<1, Int>));
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let constrained = match args.get(1).map(String::as_str) {
@@ -76,20 +79,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         loss: CrossEntropyLossConfig::new().init(&device),
         constrained,
     };
-    let mut opt: Box<dyn FnMut(&mut Gated, &mut L0Mlp, &(Tensor<2>, Tensor<1, Int>))> =
-        if constrained {
-            let cs =
-                Constraints::new().add(Constraint::inequality("density", 1).dual_restarts(true))?;
-            let mut o = SimultaneousGda::new(adam, DualSgd::new(0.5)?, cs)?;
-            Box::new(move |p, m, b| {
-                o.step(p, m, b).expect("step");
-            })
-        } else {
-            let mut o = Unconstrained::new(adam, Constraints::new())?;
-            Box::new(move |p, m, b| {
-                o.step(p, m, b).expect("step");
-            })
-        };
+    let mut opt: Box<StepFn> = if constrained {
+        let cs =
+            Constraints::new().add(Constraint::inequality("density", 1).dual_restarts(true))?;
+        let mut o = SimultaneousGda::new(adam, DualSgd::new(0.5)?, cs)?;
+        Box::new(move |p, m, b| {
+            o.step(p, m, b).expect("step");
+        })
+    } else {
+        let mut o = Unconstrained::new(adam, Constraints::new())?;
+        Box::new(move |p, m, b| {
+            o.step(p, m, b).expect("step");
+        })
+    };
     let t = Instant::now();
     for k in 0..steps {
         opt(&mut problem, &mut model, &batches[k % batches.len()]);
