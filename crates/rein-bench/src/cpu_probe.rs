@@ -52,6 +52,14 @@ pub struct CpuProbeArgs {
     /// Timed matmuls.
     #[arg(long, default_value_t = 10)]
     matmul_reps: usize,
+    /// Length of a vector whose f32 sum is taken `--sum-reps` times to check that the
+    /// reduction is reproducible (0 skips it; burn-flex sums >= 4Mi elements in parallel when
+    /// built with `rayon`).
+    #[arg(long, default_value_t = 0)]
+    sum_n: usize,
+    /// Repetitions of the sum check.
+    #[arg(long, default_value_t = 20)]
+    sum_reps: usize,
 }
 
 /// Cross-entropy of the MLP's logits: the whole "constrained" problem is its objective.
@@ -201,6 +209,24 @@ pub fn run(args: &CpuProbeArgs) -> Result<RunReport> {
             .extra
             .insert("matmul_gflops".into(), mm_flops / mm.median);
         quality.extra.insert("matmul_c00".into(), check);
+    }
+    if args.sum_n > 0 && args.sum_reps > 0 {
+        let v = random_matrix(&mut rng, 1, args.sum_n, &device).reshape([args.sum_n]);
+        let sums: Vec<u32> = (0..args.sum_reps)
+            .map(|_| {
+                let s = v.clone().sum().into_data().iter::<f32>().next();
+                s.unwrap_or(f32::NAN).to_bits()
+            })
+            .collect();
+        let mut distinct = sums.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        quality.extra.insert("sum_n".into(), args.sum_n as f64);
+        quality
+            .extra
+            .insert("sum_distinct_results".into(), distinct.len() as f64);
+        let first = f32::from_bits(sums[0]);
+        quality.extra.insert("sum_value".into(), f64::from(first));
     }
     let mut report = args.common.report(
         "cpu-probe",
