@@ -20,8 +20,10 @@
 # 5. bench/summarise.py writes bench/results/latest.json or --out (machine, per-rep medians, median of
 #    medians, ratios, quality comparison; workloads not run now are kept) and prints a table.
 #
-# Threads: BENCH_THREADS (default: all cores) is given to both sides: RAYON_NUM_THREADS for
+# Threads: BENCH_THREADS (default: 1) is given to both sides: RAYON_NUM_THREADS for
 # rein, torch.set_num_threads (--threads) for the reference, OMP_NUM_THREADS for LibTorch.
+# The default is 1 because rein's default flex build is single-threaded (docs/cpu_options.md):
+# with more, torch would get cores that rein cannot use. Each report records its side's count.
 # Exit status: 0 when every run produced a report and every same-algorithm quality comparison
 # passed; 1 otherwise (the results are written either way).
 set -euo pipefail
@@ -55,7 +57,7 @@ if [ -z "$reps" ]; then
 fi
 case "$reps" in ''|*[!0-9]*|0) echo "run.sh: --reps must be a positive integer (got '$reps')" >&2; exit 2 ;; esac
 
-threads="${BENCH_THREADS:-$(nproc)}"
+threads="${BENCH_THREADS:-1}"
 export RAYON_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
 
 log() { echo "run.sh: $*" >&2; }

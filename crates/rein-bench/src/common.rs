@@ -94,7 +94,7 @@ impl CommonArgs {
             workload: workload.to_string(),
             variant: variant.into(),
             device: self.device_name(),
-            threads: compute_threads(),
+            threads: compute_threads(self.device),
             warmup: self.warmup,
             steps: self.steps,
             step_ns,
@@ -104,12 +104,18 @@ impl CommonArgs {
     }
 }
 
-/// Threads the CPU devices may use: `RAYON_NUM_THREADS` if set, else the available cores.
-pub fn compute_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+/// Threads the device computes with. The flex device is built without burn-flex's `rayon`
+/// feature (see docs/cpu_options.md), so it always runs on one thread; LibTorch uses
+/// `OMP_NUM_THREADS` (bench/build_tch.sh copies `RAYON_NUM_THREADS` into it), else all cores.
+pub fn compute_threads(device: DeviceKind) -> usize {
+    let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    match device {
+        DeviceKind::Flex => 1,
+        _ => var("OMP_NUM_THREADS")
+            .or_else(|| var("RAYON_NUM_THREADS"))
+            .unwrap_or_else(cores),
+    }
 }
 
 /// `rein-bench info`: opens the device and reports the build's settings, no timing.
