@@ -8,11 +8,12 @@
 use crate::dual::DualOptimizer;
 use crate::error::{ReinError, Result};
 use crate::formulation::Formulation;
-use crate::multiplier::{ImplicitModel, MultiplierKind, MultiplierStore};
+use crate::multiplier::{ImplicitModel, Multiplier, MultiplierKind};
 use crate::penalty::PenaltyCoefficient;
 
 /// Whether a group holds inequalities `g(x) <= 0` or equalities `h(x) = 0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ConstraintKind {
     /// `g(x) <= 0`; multipliers are projected onto `lambda >= 0`.
     Inequality,
@@ -37,12 +38,19 @@ pub struct Constraint {
     pub(crate) kind: ConstraintKind,
     pub(crate) size: usize,
     pub(crate) formulation: Formulation,
-    pub(crate) multiplier: MultiplierKind,
-    pub(crate) initial_multiplier: Option<Vec<f64>>,
+    pub(crate) multiplier: MultiplierSpec,
     pub(crate) penalty: Option<PenaltyCoefficient>,
-    pub(crate) dual_optimizer: Option<Box<dyn DualOptimizer>>,
     pub(crate) dual_restarts: bool,
-    pub(crate) implicit: Option<Box<dyn ImplicitModel>>,
+}
+
+/// What a [`Constraint`] asks of its multiplier; [`Constraints::push`] turns it into a
+/// [`Multiplier`].
+#[derive(Debug, Clone)]
+pub(crate) struct MultiplierSpec {
+    pub kind: MultiplierKind,
+    pub initial: Option<Vec<f64>>,
+    pub dual: Option<Box<dyn DualOptimizer>>,
+    pub model: Option<Box<dyn ImplicitModel>>,
 }
 
 impl Constraint {
@@ -52,12 +60,14 @@ impl Constraint {
             kind,
             size,
             formulation: Formulation::Lagrangian,
-            multiplier: MultiplierKind::Dense,
-            initial_multiplier: None,
+            multiplier: MultiplierSpec {
+                kind: MultiplierKind::Dense,
+                initial: None,
+                dual: None,
+                model: None,
+            },
             penalty: None,
-            dual_optimizer: None,
             dual_restarts: false,
-            implicit: None,
         }
     }
 
@@ -81,7 +91,7 @@ impl Constraint {
     /// (e.g. one per training sample) and only those entries — and their dual-optimizer
     /// state — are read and updated. Cost per step is O(observed), never O(size).
     pub fn indexed(mut self) -> Self {
-        self.multiplier = MultiplierKind::Indexed;
+        self.multiplier.kind = MultiplierKind::Indexed;
         self
     }
 
@@ -91,14 +101,14 @@ impl Constraint {
     /// bound used for validation. The model has its own optimizer, so no dual optimizer, initial
     /// value or dual restart applies.
     pub fn implicit(mut self, model: impl ImplicitModel + 'static) -> Self {
-        self.multiplier = MultiplierKind::Implicit;
-        self.implicit = Some(Box::new(model));
+        self.multiplier.kind = MultiplierKind::Implicit;
+        self.multiplier.model = Some(Box::new(model));
         self
     }
 
     /// Initial multiplier values (default 0). Length must be `size`.
     pub fn initial_multiplier(mut self, values: Vec<f64>) -> Self {
-        self.initial_multiplier = Some(values);
+        self.multiplier.initial = Some(values);
         self
     }
 
@@ -123,7 +133,7 @@ impl Constraint {
 
     /// Uses this dual optimizer for this constraint instead of the scheme's default one.
     pub fn dual_optimizer(mut self, dual: impl DualOptimizer + 'static) -> Self {
-        self.dual_optimizer = Some(Box::new(dual));
+        self.multiplier.dual = Some(Box::new(dual));
         self
     }
 
@@ -145,9 +155,8 @@ impl Constraint {
 #[derive(Debug, Clone)]
 pub struct ConstraintEntry {
     pub(crate) config: Constraint,
-    pub(crate) multiplier: Option<MultiplierStore>,
+    pub(crate) multiplier: Option<Multiplier>,
     pub(crate) penalty: Option<PenaltyCoefficient>,
-    pub(crate) implicit: Option<Box<dyn ImplicitModel>>,
 }
 
 impl ConstraintEntry {
@@ -167,13 +176,21 @@ impl ConstraintEntry {
     pub fn formulation(&self) -> Formulation {
         self.config.formulation
     }
-    /// All multiplier values (length `size`), if the formulation has a multiplier.
+    /// The multiplier, if the formulation has one.
+    pub fn multiplier(&self) -> Option<&Multiplier> {
+        self.multiplier.as_ref()
+    }
+    /// Mutable multiplier (warm starts).
+    pub fn multiplier_mut(&mut self) -> Option<&mut Multiplier> {
+        self.multiplier.as_mut()
+    }
+    /// All multiplier values (length `size`), if the constraint has a dense or indexed one.
     pub fn multipliers(&self) -> Option<&[f64]> {
-        self.multiplier.as_ref().map(|m| m.values.as_slice())
+        self.multiplier.as_ref().and_then(Multiplier::values)
     }
     /// Mutable multiplier values, e.g. to warm-start. Projection is not applied here.
     pub fn multipliers_mut(&mut self) -> Option<&mut [f64]> {
-        self.multiplier.as_mut().map(|m| m.values.as_mut_slice())
+        self.multiplier.as_mut().and_then(Multiplier::values_mut)
     }
     /// Penalty coefficients (length 1 if scalar), if any.
     pub fn penalty_coefficients(&self) -> Option<&[f64]> {
@@ -181,11 +198,17 @@ impl ConstraintEntry {
     }
     /// The implicit multiplier model, if the constraint has one.
     pub fn implicit(&self) -> Option<&dyn ImplicitModel> {
-        self.implicit.as_deref()
+        self.multiplier
+            .as_ref()
+            .and_then(Multiplier::implicit_model)
+    }
+    /// How the multiplier observes its entries.
+    pub fn multiplier_kind(&self) -> MultiplierKind {
+        self.config.multiplier.kind
     }
     /// Whether the multiplier is indexed.
     pub fn is_indexed(&self) -> bool {
-        self.config.multiplier == MultiplierKind::Indexed
+        self.config.multiplier.kind == MultiplierKind::Indexed
     }
 }
 
@@ -229,14 +252,15 @@ impl Constraints {
             ));
         }
         let f = constraint.formulation;
-        if constraint.implicit.is_some() {
+        let mut config = constraint;
+        let (size, kind, restarts) = (config.size, config.kind, config.dual_restarts);
+        let spec = &mut config.multiplier;
+        let implicit = spec.kind == MultiplierKind::Implicit;
+        if implicit {
             if !f.has_multiplier() {
                 return Err(bad(format!("{f:?} has no multiplier to make implicit")));
             }
-            if constraint.initial_multiplier.is_some()
-                || constraint.dual_optimizer.is_some()
-                || constraint.dual_restarts
-            {
+            if spec.initial.is_some() || spec.dual.is_some() || restarts {
                 return Err(bad(
                     "an implicit multiplier has its own model and optimizer: no initial value, \
                      dual optimizer or dual restarts"
@@ -244,21 +268,28 @@ impl Constraints {
                 ));
             }
         }
-        let multiplier = if f.has_multiplier() && constraint.implicit.is_none() {
-            let init = match &constraint.initial_multiplier {
+        let multiplier = if !f.has_multiplier() {
+            if spec.initial.is_some() {
+                return Err(bad(format!("{f:?} has no multiplier to initialise")));
+            }
+            None
+        } else if implicit {
+            spec.model.take().map(Multiplier::implicit)
+        } else {
+            let init = match &spec.initial {
                 Some(v) => {
-                    if v.len() != constraint.size {
+                    if v.len() != size {
                         return Err(ReinError::ShapeMismatch {
                             constraint: name,
                             what: "initial multiplier length",
-                            expected: constraint.size,
+                            expected: size,
                             got: v.len(),
                         });
                     }
                     if let Some(x) = v.iter().find(|x| !x.is_finite()) {
                         return Err(bad(format!("initial multiplier {x} is not finite")));
                     }
-                    if constraint.kind == ConstraintKind::Inequality
+                    if kind == ConstraintKind::Inequality
                         && let Some(x) = v.iter().find(|x| **x < 0.0)
                     {
                         return Err(bad(format!(
@@ -267,18 +298,16 @@ impl Constraints {
                     }
                     v.clone()
                 }
-                None => vec![0.0; constraint.size],
+                None => vec![0.0; size],
             };
-            Some(MultiplierStore::new(init))
-        } else {
-            if constraint.initial_multiplier.is_some() && constraint.implicit.is_none() {
-                return Err(bad(format!("{f:?} has no multiplier to initialise")));
+            if let Some(d) = &spec.dual {
+                d.validate_for(&name, size)?;
             }
-            None
+            Some(Multiplier::explicit(init, spec.dual.take()))
         };
-        let penalty = match (&constraint.penalty, f.needs_penalty()) {
+        let penalty = match (&config.penalty, f.needs_penalty()) {
             (Some(p), true) => {
-                p.validate(&name, constraint.size)?;
+                p.validate(&name, config.size)?;
                 Some(p.clone())
             }
             (None, true) => {
@@ -293,16 +322,10 @@ impl Constraints {
             }
             (None, false) => None,
         };
-        if let Some(d) = &constraint.dual_optimizer {
-            d.validate_for(&name, constraint.size)?;
-        }
-        let mut config = constraint;
-        let implicit = config.implicit.take();
         self.entries.push(ConstraintEntry {
             config,
             multiplier,
             penalty,
-            implicit,
         });
         Ok(())
     }
@@ -342,8 +365,6 @@ impl Constraints {
 
     /// Whether any registered constraint has a multiplier (dense, indexed or implicit).
     pub fn has_multipliers(&self) -> bool {
-        self.entries
-            .iter()
-            .any(|e| e.multiplier.is_some() || e.implicit.is_some())
+        self.entries.iter().any(|e| e.multiplier.is_some())
     }
 }

@@ -32,6 +32,27 @@ pub enum ReinError {
         /// The value.
         value: f64,
     },
+    /// A gradient handed to a primal optimizer contains NaN or Inf.
+    #[error(
+        "the gradient of parameter `{param}` has a non-finite value {value} at entry {entry} \
+         (learning rate too large, or a loss that is not differentiable there?)"
+    )]
+    NonFiniteGradient {
+        /// Parameter path.
+        param: String,
+        /// Entry in the flattened gradient.
+        entry: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A configuration key has an invalid value, or is unknown.
+    #[error("invalid configuration `{key}`: {reason}")]
+    InvalidConfig {
+        /// The key, dotted from the configuration's root (`optimizer.primal.lr`).
+        key: String,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
     /// Shapes that must agree do not.
     #[error("constraint `{constraint}`: {what}: expected {expected}, got {got}")]
     ShapeMismatch {

@@ -134,9 +134,9 @@ pub(crate) fn evaluate(state: CmpState, constraints: &Constraints) -> Result<Eva
             }
             None => Vec::new(),
         };
-        let indexed = c.multiplier == MultiplierKind::Indexed;
+        let indexed = c.multiplier.kind == MultiplierKind::Indexed;
         // Implicit multipliers: the observed constraints are the rows of `features`.
-        let (size, features) = if c.multiplier == MultiplierKind::Implicit {
+        let (size, features) = if c.multiplier.kind == MultiplierKind::Implicit {
             if st.indices.is_some() || st.strict_indices.is_some() {
                 return Err(bad(
                     "an implicit multiplier identifies constraints by `features`, not indices",

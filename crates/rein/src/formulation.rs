@@ -26,6 +26,7 @@ use crate::constraint::ConstraintKind;
 
 /// How a constraint enters the Lagrangian. Chosen per constraint; a problem may mix them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Formulation {
     /// `L_P = f + sg(lambda).g^`, `L_D = lambda.sg(g)`. Needs a multiplier.
     Lagrangian,

@@ -22,6 +22,7 @@
 //! violation); only the primal Lagrangian goes through burn's autodiff, once per evaluation.
 
 pub mod checkpoint;
+pub mod config;
 mod constraint;
 pub mod device;
 pub mod dist;
@@ -35,6 +36,7 @@ pub mod optim;
 mod penalty;
 mod problem;
 mod report;
+mod schedule;
 pub mod scheme;
 
 pub use checkpoint::{Checkpoint, StateDict, Stateful};
@@ -45,6 +47,7 @@ pub use formulation::Formulation;
 pub use penalty::{PenaltyCoefficient, PenaltyGrowth, PenaltyUpdater};
 pub use problem::{Cmp, CmpState, ConstraintState};
 pub use report::{ConstraintReport, KktResiduals, Observer, StepReport};
+pub use schedule::Schedule;
 pub use scheme::ConstrainedOptimizer;
 
 /// Re-export of the burn version rein is built on.

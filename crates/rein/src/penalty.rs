@@ -14,6 +14,7 @@ use crate::error::{ReinError, Result, ensure_hparam};
 
 /// The growth rule of a penalty updater.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PenaltyGrowth {
     /// `c <- gamma c`, `gamma >= 1`.
     Multiplicative {

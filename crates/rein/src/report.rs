@@ -57,8 +57,11 @@ pub struct StepReport {
     pub constraints: Vec<ConstraintReport>,
     /// KKT residuals.
     pub kkt: KktResiduals,
-    /// Primal learning rate (default group).
+    /// Primal learning rate of the default group at this step (schedule applied).
     pub primal_lr: f64,
+    /// Learning rate of the first multiplier's dual optimizer at this step (schedule applied;
+    /// none without multipliers).
+    pub dual_lr: Option<f64>,
     /// User diagnostics from the CMP state.
     pub misc: BTreeMap<String, f64>,
 }

@@ -23,13 +23,12 @@
 
 use std::rc::Rc;
 
-use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 
 use super::communicator::{Communicator, all_reduce_mean, mismatch};
 use crate::checkpoint::{StateDict, Stateful};
 use crate::error::Result;
-use crate::optim::{ParamGrads, PrimalOptimizer};
+use crate::optim::{ParamGrads, ParamSet, PrimalOptimizer};
 use crate::problem::{Cmp, CmpState, ConstraintState};
 
 /// This rank's contiguous slice of a global minibatch: rank `r` of `N` takes
@@ -52,6 +51,16 @@ pub fn shard<'a, T>(batch: &'a [T], comm: &dyn Communicator) -> Result<&'a [T]> 
 pub struct DataParallel<O> {
     inner: O,
     comm: Rc<dyn Communicator>,
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for DataParallel<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataParallel")
+            .field("inner", &self.inner)
+            .field("rank", &self.comm.rank())
+            .field("size", &self.comm.size())
+            .finish()
+    }
 }
 
 impl<O: PrimalOptimizer> DataParallel<O> {
@@ -146,10 +155,10 @@ pub(crate) fn split_u64(x: u64) -> [f64; 2] {
 }
 
 impl<O: PrimalOptimizer> PrimalOptimizer for DataParallel<O> {
-    fn step<M: Module>(&mut self, model: M, grads: &ParamGrads) -> Result<M> {
+    fn update(&mut self, params: &mut ParamSet, grads: &ParamGrads) -> Result<()> {
         let mut averaged = grads.clone();
         average_gradients(self.comm.as_ref(), &mut averaged)?;
-        self.inner.step(model, &averaged)
+        self.inner.update(params, &averaged)
     }
 
     fn learning_rate(&self) -> f64 {
@@ -158,6 +167,10 @@ impl<O: PrimalOptimizer> PrimalOptimizer for DataParallel<O> {
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         self.inner.set_learning_rate(lr)
+    }
+
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
+        self.inner.set_lr_scale(scale)
     }
 }
 

@@ -39,6 +39,9 @@ pub trait DualOptimizer: std::fmt::Debug + Send + Sync + DualOptimizerClone {
 
     /// The current learning rate (for reports).
     fn learning_rate(&self) -> f64;
+
+    /// Sets the learning rate (schedules; the rule keeps its other hyper-parameters).
+    fn set_learning_rate(&mut self, lr: f64) -> Result<()>;
 }
 
 /// Object-safe cloning of boxed dual optimizers.

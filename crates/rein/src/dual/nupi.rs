@@ -34,6 +34,7 @@ impl From<f64> for Gain {
 
 /// How nuPI's `xi_{-1}` is initialised (per entry, at its first observation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum NuPiInit {
     /// `xi_{-1} = 0`: the first update is `eta (kappa_i e_0 + kappa_p (1 - nu) e_0)`.
     Zeros,
@@ -158,5 +159,10 @@ impl DualOptimizer for NuPi {
     }
     fn learning_rate(&self) -> f64 {
         self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        ensure_non_negative("lr", lr)?;
+        self.lr = lr;
+        Ok(())
     }
 }

@@ -36,4 +36,9 @@ impl DualOptimizer for DualSgd {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
+    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        ensure_non_negative("lr", lr)?;
+        self.lr = lr;
+        Ok(())
+    }
 }

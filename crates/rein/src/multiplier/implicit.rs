@@ -45,6 +45,8 @@ pub trait ImplicitModel: std::fmt::Debug + Send {
     fn load(&mut self, prefix: &str, dict: &StateDict) -> Result<()>;
     /// Clones into a box.
     fn box_clone(&self) -> Box<dyn ImplicitModel>;
+    /// Scales the model optimizer's learning rates (schedules of the dual side).
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()>;
 }
 
 impl Clone for Box<dyn ImplicitModel> {
@@ -117,6 +119,10 @@ where
 
     fn box_clone(&self) -> Box<dyn ImplicitModel> {
         Box::new(self.clone())
+    }
+
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
+        self.optimizer.set_lr_scale(scale)
     }
 }
 

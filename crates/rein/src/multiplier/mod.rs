@@ -7,15 +7,22 @@
 //!
 //! A dense multiplier is simply an indexed one that observes every entry each step: both go
 //! through the same code, so the same dual optimizer gives the same trajectory either way.
+//!
+//! [`Multiplier`] is the one type a registered constraint holds: its values and their
+//! dual-optimizer state (dense, indexed), or its model (implicit).
 
 mod implicit;
+mod lagrange;
 pub(crate) mod store;
 
 pub use implicit::{ImplicitModel, ImplicitMultiplier, LinearMultiplier, MultiplierNet};
+pub use lagrange::Multiplier;
+pub(crate) use lagrange::SavedValues;
 pub use store::MultiplierStore;
 
 /// How the entries of a constraint group are observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MultiplierKind {
     /// One value per constraint; every step observes all of them (violation of length `size`).
     Dense,

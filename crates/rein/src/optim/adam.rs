@@ -1,33 +1,10 @@
-use burn::module::Module;
 use burn::tensor::Tensor;
 
-use super::mapper::map_params;
-use super::param_groups::{ParamGroup, resolve};
+use super::param_groups::{ParamGroup, ParamGroups};
 use super::slots::{Slot, SlotState};
-use super::{ParamGrads, PrimalOptimizer};
+use super::{ParamGrads, ParamSet, PrimalOptimizer, WeightDecay, update_each};
 use crate::checkpoint::{StateDict, Stateful};
 use crate::error::{Result, ensure_hparam, ensure_non_negative};
-
-/// Weight decay of [`Adam`]: none, L2 (added to the gradient: Adam), or decoupled (AdamW,
-/// Loshchilov & Hutter 2019).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum WeightDecay {
-    /// No weight decay.
-    None,
-    /// `g <- g + w x` before the moments.
-    L2(f64),
-    /// `x <- x (1 - lr w)` before the Adam step (AdamW).
-    Decoupled(f64),
-}
-
-impl WeightDecay {
-    fn value(self) -> f64 {
-        match self {
-            WeightDecay::None => 0.0,
-            WeightDecay::L2(w) | WeightDecay::Decoupled(w) => w,
-        }
-    }
-}
 
 /// Configuration of [`Adam`].
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +62,7 @@ impl AdamConfig {
 #[derive(Debug, Clone)]
 pub struct Adam {
     config: AdamConfig,
-    groups: Vec<ParamGroup>,
+    groups: ParamGroups,
     state: SlotState,
 }
 
@@ -109,11 +86,10 @@ impl Adam {
             "must be in [0, 1)",
         )?;
         ensure_hparam(c.eps > 0.0, "eps", c.eps, "must be > 0")?;
-        let w = c.weight_decay.value();
-        ensure_non_negative("weight_decay", w)?;
+        c.weight_decay.validate()?;
         Ok(Self {
             config,
-            groups: Vec::new(),
+            groups: ParamGroups::default(),
             state: SlotState::default(),
         })
     }
@@ -125,20 +101,21 @@ impl Adam {
 
     /// Adds a parameter group with its own learning rate / weight decay.
     pub fn with_group(mut self, group: ParamGroup) -> Result<Self> {
-        group.validate()?;
-        self.groups.push(group);
+        self.config.weight_decay.check_group(&group)?;
+        self.groups.push(group)?;
         Ok(self)
     }
 
-    fn update(&mut self, path: &str, mut x: Tensor<1>, mut g: Tensor<1>) -> Tensor<1> {
+    /// The configuration.
+    pub fn config(&self) -> &AdamConfig {
+        &self.config
+    }
+
+    /// The update of one flattened parameter.
+    fn rule(&mut self, path: &str, x: Tensor<1>, g: Tensor<1>) -> Tensor<1> {
         let c = &self.config;
-        let (lr, w) = resolve(&self.groups, path, c.lr, c.weight_decay.value());
-        match c.weight_decay {
-            WeightDecay::None => {}
-            WeightDecay::L2(_) if w != 0.0 => g = g + x.clone().mul_scalar(w),
-            WeightDecay::Decoupled(_) if w != 0.0 => x = x.mul_scalar(1.0 - lr * w),
-            _ => {}
-        }
+        let (lr, w) = self.groups.resolve(path, c.lr, c.weight_decay.value());
+        let (x, g) = c.weight_decay.apply(w, lr, x, g);
         let (b1, b2, eps) = (c.beta1, c.beta2, c.eps);
         let e = self.state.entry(path, 2);
         e.step += 1;
@@ -162,11 +139,9 @@ impl Adam {
 }
 
 impl PrimalOptimizer for Adam {
-    fn step<M: Module>(&mut self, model: M, grads: &ParamGrads) -> Result<M> {
-        Ok(map_params(model, &mut |path, x| match grads.get(path) {
-            Some(g) => self.update(path, x, g.clone()),
-            None => x,
-        }))
+    fn update(&mut self, params: &mut ParamSet, grads: &ParamGrads) -> Result<()> {
+        update_each(params, grads, |path, x, g| self.rule(path, x, g));
+        Ok(())
     }
     fn learning_rate(&self) -> f64 {
         self.config.lr
@@ -175,6 +150,9 @@ impl PrimalOptimizer for Adam {
         ensure_non_negative("lr", lr)?;
         self.config.lr = lr;
         Ok(())
+    }
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
+        self.groups.set_lr_scale(scale)
     }
 }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Gradients, Shape, Tensor};
 
+use crate::error::{ReinError, Result};
+
 /// The gradient of each float parameter of a model, keyed by its module path
 /// (`"layers.0.weight"`), flattened to one dimension, with the parameter's shape.
 ///
@@ -78,5 +80,28 @@ impl ModuleVisitor for GradCollector<'_> {
             self.out
                 .insert(self.path.join("."), (g.reshape([n]), shape));
         }
+    }
+}
+
+impl ParamGrads {
+    /// Checks that every gradient is finite: a NaN or infinite entry is a
+    /// [`ReinError::NonFiniteGradient`] naming the parameter and the entry. Costs one reduction
+    /// per parameter (the entries are read only when the sum is not finite).
+    pub fn check_finite(&self) -> Result<()> {
+        for (path, (g, _)) in &self.grads {
+            let sum = g.clone().sum().into_scalar::<f64>();
+            if sum.is_finite() {
+                continue;
+            }
+            let values: Vec<f64> = g.to_data().iter::<f64>().collect();
+            if let Some((entry, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(ReinError::NonFiniteGradient {
+                    param: path.clone(),
+                    entry,
+                    value,
+                });
+            }
+        }
+        Ok(())
     }
 }

@@ -1,23 +1,10 @@
-use burn::module::Module;
 use burn::tensor::Tensor;
 
-use super::mapper::map_params;
-use super::param_groups::{ParamGroup, resolve};
+use super::param_groups::{ParamGroup, ParamGroups};
 use super::slots::SlotState;
-use super::{ParamGrads, PrimalOptimizer};
+use super::{Momentum, ParamGrads, ParamSet, PrimalOptimizer, WeightDecay, update_each};
 use crate::checkpoint::{StateDict, Stateful};
-use crate::error::{Result, ensure_hparam, ensure_non_negative};
-
-/// Momentum of [`Sgd`].
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum Momentum {
-    /// Plain gradient descent.
-    None,
-    /// Polyak heavy ball with coefficient `mu`.
-    HeavyBall(f64),
-    /// Nesterov momentum with coefficient `mu` (Sutskever et al. 2013 form, as in PyTorch).
-    Nesterov(f64),
-}
+use crate::error::{Result, ensure_non_negative};
 
 /// Configuration of [`Sgd`].
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +13,8 @@ pub struct SgdConfig {
     pub lr: f64,
     /// Momentum.
     pub momentum: Momentum,
-    /// L2 weight decay added to the gradient.
-    pub weight_decay: f64,
+    /// Weight decay (L2: added to the gradient; decoupled: SGDW).
+    pub weight_decay: WeightDecay,
 }
 
 impl SgdConfig {
@@ -36,7 +23,7 @@ impl SgdConfig {
         Self {
             lr,
             momentum: Momentum::None,
-            weight_decay: 0.0,
+            weight_decay: WeightDecay::None,
         }
     }
     /// Sets the momentum.
@@ -44,17 +31,18 @@ impl SgdConfig {
         self.momentum = momentum;
         self
     }
-    /// Sets the L2 weight decay.
-    pub fn weight_decay(mut self, w: f64) -> Self {
+    /// Sets the weight decay.
+    pub fn weight_decay(mut self, w: WeightDecay) -> Self {
         self.weight_decay = w;
         self
     }
 }
 
-/// Stochastic gradient descent with optional heavy-ball or Nesterov momentum (PyTorch semantics):
+/// Stochastic gradient descent with optional heavy-ball or Nesterov momentum (PyTorch semantics;
+/// see [`Momentum`] and [`WeightDecay`]):
 ///
 /// ```text
-/// d = grad + wd x
+/// d = grad + wd x              (L2 weight decay)   |   x <- x (1 - lr wd)   (decoupled)
 /// buf = d (first step), else mu buf + d
 /// x <- x - lr * { d           (no momentum)
 ///                 buf         (heavy ball)
@@ -63,7 +51,7 @@ impl SgdConfig {
 #[derive(Debug, Clone)]
 pub struct Sgd {
     config: SgdConfig,
-    groups: Vec<ParamGroup>,
+    groups: ParamGroups,
     state: SlotState,
 }
 
@@ -71,68 +59,43 @@ impl Sgd {
     /// Builds the optimizer; invalid hyper-parameters are errors naming the field.
     pub fn new(config: SgdConfig) -> Result<Self> {
         ensure_non_negative("lr", config.lr)?;
-        ensure_hparam(
-            config.weight_decay >= 0.0,
-            "weight_decay",
-            config.weight_decay,
-            "must be >= 0",
-        )?;
-        if let Momentum::HeavyBall(mu) | Momentum::Nesterov(mu) = config.momentum {
-            ensure_hparam(
-                (0.0..1.0).contains(&mu),
-                "momentum",
-                mu,
-                "must be in [0, 1)",
-            )?;
-        }
+        config.weight_decay.validate()?;
+        config.momentum.validate()?;
         Ok(Self {
             config,
-            groups: Vec::new(),
+            groups: ParamGroups::default(),
             state: SlotState::default(),
         })
     }
 
     /// Adds a parameter group with its own learning rate / weight decay.
     pub fn with_group(mut self, group: ParamGroup) -> Result<Self> {
-        group.validate()?;
-        self.groups.push(group);
+        self.config.weight_decay.check_group(&group)?;
+        self.groups.push(group)?;
         Ok(self)
     }
 
-    /// The update of one flattened parameter (also used by extragradient variants).
-    fn update(&mut self, path: &str, x: Tensor<1>, g: Tensor<1>) -> Tensor<1> {
-        let (lr, wd) = resolve(&self.groups, path, self.config.lr, self.config.weight_decay);
-        let mut d = g;
-        if wd != 0.0 {
-            d = d + x.clone().mul_scalar(wd);
-        }
+    /// The configuration.
+    pub fn config(&self) -> &SgdConfig {
+        &self.config
+    }
+
+    /// The update of one flattened parameter.
+    fn rule(&mut self, path: &str, x: Tensor<1>, g: Tensor<1>) -> Tensor<1> {
+        let c = &self.config;
+        let (lr, wd) = self.groups.resolve(path, c.lr, c.weight_decay.value());
+        let (x, d) = c.weight_decay.apply(wd, lr, x, g);
         let entry = self.state.entry(path, 1);
         entry.step += 1;
-        let dir = match self.config.momentum {
-            Momentum::None => d,
-            Momentum::HeavyBall(mu) | Momentum::Nesterov(mu) => {
-                let buf = match entry.slots[0].take(&x) {
-                    Some(b) => b.mul_scalar(mu) + d.clone(),
-                    None => d.clone(),
-                };
-                entry.slots[0] = super::slots::Slot::Live(buf.clone());
-                if matches!(self.config.momentum, Momentum::Nesterov(_)) {
-                    d + buf.mul_scalar(mu)
-                } else {
-                    buf
-                }
-            }
-        };
+        let dir = c.momentum.apply_tensor(&mut entry.slots[0], d);
         x - dir.mul_scalar(lr)
     }
 }
 
 impl PrimalOptimizer for Sgd {
-    fn step<M: Module>(&mut self, model: M, grads: &ParamGrads) -> Result<M> {
-        Ok(map_params(model, &mut |path, x| match grads.get(path) {
-            Some(g) => self.update(path, x, g.clone()),
-            None => x,
-        }))
+    fn update(&mut self, params: &mut ParamSet, grads: &ParamGrads) -> Result<()> {
+        update_each(params, grads, |path, x, g| self.rule(path, x, g));
+        Ok(())
     }
     fn learning_rate(&self) -> f64 {
         self.config.lr
@@ -141,6 +104,9 @@ impl PrimalOptimizer for Sgd {
         ensure_non_negative("lr", lr)?;
         self.config.lr = lr;
         Ok(())
+    }
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
+        self.groups.set_lr_scale(scale)
     }
 }
 

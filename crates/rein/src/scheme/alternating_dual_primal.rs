@@ -31,7 +31,7 @@ impl<O: PrimalOptimizer> AlternatingDualPrimal<O> {
         constraints: Constraints,
     ) -> Result<Self> {
         Ok(Self {
-            core: Core::new(primal, Box::new(dual), constraints)?,
+            core: Core::new(primal, Some(Box::new(dual)), constraints)?,
         })
     }
 }
@@ -45,6 +45,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingDualPrimal<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
+        self.core.begin_step()?;
         let ev = evaluate(
             problem.compute_cmp_state(model, batch)?,
             &self.core.dual.constraints,

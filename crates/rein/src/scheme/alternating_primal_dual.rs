@@ -33,7 +33,7 @@ impl<O: PrimalOptimizer> AlternatingPrimalDual<O> {
         constraints: Constraints,
     ) -> Result<Self> {
         Ok(Self {
-            core: Core::new(primal, Box::new(dual), constraints)?,
+            core: Core::new(primal, Some(Box::new(dual)), constraints)?,
         })
     }
 }
@@ -47,6 +47,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingPrimalDual<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
+        self.core.begin_step()?;
         let ev = evaluate(
             problem.compute_cmp_state(model, batch)?,
             &self.core.dual.constraints,

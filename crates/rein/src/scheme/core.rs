@@ -11,12 +11,16 @@ use crate::error::{ReinError, Result};
 use crate::evaluation::{Evaluation, host_values};
 use crate::optim::{ParamGrads, PrimalOptimizer};
 use crate::report::{Observer, StepReport};
+use crate::schedule::Schedule;
 
 pub(crate) struct Core<O> {
     pub primal: O,
     pub dual: DualSide,
     pub step: u64,
     pub observers: Vec<Box<dyn Observer>>,
+    /// Learning-rate schedules of the primal and the dual side (none: constant).
+    pub primal_schedule: Option<Schedule>,
+    pub dual_schedule: Option<Schedule>,
 }
 
 impl<O: std::fmt::Debug> std::fmt::Debug for Core<O> {
@@ -25,18 +29,37 @@ impl<O: std::fmt::Debug> std::fmt::Debug for Core<O> {
             .field("primal", &self.primal)
             .field("dual", &self.dual)
             .field("step", &self.step)
+            .field("primal_schedule", &self.primal_schedule)
+            .field("dual_schedule", &self.dual_schedule)
             .finish_non_exhaustive()
     }
 }
 
 impl<O: PrimalOptimizer> Core<O> {
-    pub fn new(primal: O, dual: Box<dyn DualOptimizer>, constraints: Constraints) -> Result<Self> {
+    pub fn new(
+        primal: O,
+        dual: Option<Box<dyn DualOptimizer>>,
+        constraints: Constraints,
+    ) -> Result<Self> {
         Ok(Self {
             primal,
             dual: DualSide::new(constraints, dual)?,
             step: 0,
             observers: Vec::new(),
+            primal_schedule: None,
+            dual_schedule: None,
         })
+    }
+
+    /// Sets the learning-rate scales of this step from the schedules (no schedule: untouched).
+    pub fn begin_step(&mut self) -> Result<()> {
+        if let Some(s) = &self.primal_schedule {
+            self.primal.set_lr_scale(s.factor(self.step))?;
+        }
+        if let Some(s) = &self.dual_schedule {
+            self.dual.set_lr_scale(s.factor(self.step))?;
+        }
+        Ok(())
     }
 
     /// Gradients of the primal Lagrangian of `ev` (current multipliers) at `model`, and its value.
@@ -75,7 +98,12 @@ impl<O: PrimalOptimizer> Core<O> {
             lagrangian,
             constraints,
             kkt,
-            primal_lr: self.primal.learning_rate(),
+            primal_lr: self.primal.learning_rate()
+                * self
+                    .primal_schedule
+                    .as_ref()
+                    .map_or(1.0, |s| s.factor(self.step - 1)),
+            dual_lr: self.dual.learning_rate(),
             misc: ev.misc.clone(),
         };
         for o in &mut self.observers {

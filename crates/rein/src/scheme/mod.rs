@@ -14,12 +14,14 @@
 mod alternating_dual_primal;
 mod alternating_primal_dual;
 mod core;
+mod dynamic;
 mod extragradient;
 mod simultaneous;
 mod unconstrained;
 
 pub use alternating_dual_primal::AlternatingDualPrimal;
 pub use alternating_primal_dual::AlternatingPrimalDual;
+pub use dynamic::{Scheme, SchemeKind};
 pub use extragradient::{ExtraAdam, ExtraSgd, Extragradient};
 pub use simultaneous::SimultaneousGda;
 pub use unconstrained::Unconstrained;
@@ -78,13 +80,37 @@ macro_rules! delegate_to_core {
         }
 
         impl<O> $t<O> {
+            /// The scheme around an already built core (run-time construction).
+            pub(crate) fn from_core(core: $crate::scheme::Core<O>) -> Self {
+                Self { core }
+            }
             /// The primal optimizer.
             pub fn primal(&self) -> &O {
                 &self.core.primal
             }
-            /// Mutable primal optimizer (learning-rate schedules).
+            /// Mutable primal optimizer.
             pub fn primal_mut(&mut self) -> &mut O {
                 &mut self.core.primal
+            }
+            /// Schedules every primal learning rate (the default and each group's) by
+            /// `schedule`'s factor at each step.
+            pub fn with_primal_schedule(
+                mut self,
+                schedule: $crate::schedule::Schedule,
+            ) -> $crate::error::Result<Self> {
+                schedule.validate()?;
+                self.core.primal_schedule = Some(schedule);
+                Ok(self)
+            }
+            /// Schedules every dual learning rate (each multiplier's optimizer) by
+            /// `schedule`'s factor at each step.
+            pub fn with_dual_schedule(
+                mut self,
+                schedule: $crate::schedule::Schedule,
+            ) -> $crate::error::Result<Self> {
+                schedule.validate()?;
+                self.core.dual_schedule = Some(schedule);
+                Ok(self)
             }
         }
     };

@@ -2,7 +2,6 @@ use burn::module::Module;
 
 use super::{ConstrainedOptimizer, Core, common_methods, delegate_to_core};
 use crate::constraint::Constraints;
-use crate::dual::DualSgd;
 use crate::error::Result;
 use crate::evaluation::evaluate;
 use crate::optim::PrimalOptimizer;
@@ -23,7 +22,7 @@ impl<O: PrimalOptimizer> Unconstrained<O> {
     /// Descent with `primal` on the problem whose constraints are `constraints`.
     pub fn new(primal: O, constraints: Constraints) -> Result<Self> {
         Ok(Self {
-            core: Core::new(primal, Box::new(DualSgd::new(0.0)?), constraints)?,
+            core: Core::new(primal, None, constraints)?,
         })
     }
 }
@@ -37,6 +36,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Unconstrained<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
+        self.core.begin_step()?;
         let ev = evaluate(
             problem.compute_cmp_state(model, batch)?,
             &self.core.dual.constraints,

@@ -16,6 +16,7 @@ use crate::optim::Momentum;
 /// [`RootPrecision`] from the `f32` factor (converted), then stored in `f32`. The
 /// element-wise state (filter, grafting, momentum) stays `f64` either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FactorPrecision {
     /// `f32` factors, roots and matmuls (the reference implementation's default).
     F32,

@@ -54,7 +54,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 
 use super::blocks::{Block, assign_ranks, block_list, gather, merge_dims, scatter, split_blocks};
@@ -62,15 +61,14 @@ use super::precond::BlockState;
 use super::state::{
     Elementwise, load_root_failures, save_param_header, save_root_failures, saved_params,
 };
-use super::{ShampooConfig, block_of, filter, host, momentum};
+use super::{ShampooConfig, block_of, filter, host};
 use crate::checkpoint::{StateDict, Stateful};
 use crate::dist::{
     Communicator, average_gradients, ensure_same_on_all_ranks, fingerprint, split_u64,
 };
 use crate::error::{ReinError, Result, ensure_non_negative};
-use crate::optim::mapper::{collect_params, map_params};
-use crate::optim::param_groups::{ParamGroup, resolve};
-use crate::optim::{ParamGrads, PrimalOptimizer};
+use crate::optim::param_groups::{ParamGroup, ParamGroups};
+use crate::optim::{ParamGrads, ParamSet, PrimalOptimizer};
 
 /// Shampoo over data-parallel ranks (Shi et al. 2023 §4).
 ///
@@ -94,7 +92,7 @@ use crate::optim::{ParamGrads, PrimalOptimizer};
 /// ```
 pub struct DistributedShampoo {
     config: ShampooConfig,
-    groups: Vec<ParamGroup>,
+    groups: ParamGroups,
     comm: Rc<dyn Communicator>,
     /// This rank's state, by parameter path.
     state: BTreeMap<String, ParamShard>,
@@ -162,7 +160,7 @@ impl DistributedShampoo {
         config.validate()?;
         Ok(Self {
             config,
-            groups: Vec::new(),
+            groups: ParamGroups::default(),
             comm,
             state: BTreeMap::new(),
             layout: None,
@@ -172,8 +170,7 @@ impl DistributedShampoo {
 
     /// Adds a parameter group with its own learning rate / weight decay (same on every rank).
     pub fn with_group(mut self, group: ParamGroup) -> Result<Self> {
-        group.validate()?;
-        self.groups.push(group);
+        self.groups.push(group)?;
         Ok(self)
     }
 
@@ -352,7 +349,7 @@ fn block_direction(
     if wd != 0.0 {
         dir.iter_mut().zip(w).for_each(|(d, wi)| *d += wd * wi);
     }
-    momentum(c.momentum, &mut e.momentum, dir)
+    c.momentum.apply_host(&mut e.momentum, dir)
 }
 
 fn mismatch(what: &str, reason: String) -> ReinError {
@@ -363,13 +360,12 @@ fn mismatch(what: &str, reason: String) -> ReinError {
 }
 
 impl PrimalOptimizer for DistributedShampoo {
-    fn step<M: Module>(&mut self, model: M, grads: &ParamGrads) -> Result<M> {
+    fn update(&mut self, params: &mut ParamSet, grads: &ParamGrads) -> Result<()> {
         let mut grads = grads.clone();
         average_gradients(self.comm.as_ref(), &mut grads)?;
-        let values = collect_params(&model);
-        let shapes: BTreeMap<String, Vec<usize>> = values
-            .iter()
-            .map(|(p, d)| (p.clone(), d.shape().as_slice().to_vec()))
+        let shapes: BTreeMap<String, Vec<usize>> = params
+            .paths()
+            .filter_map(|p| Some((p.to_string(), params.shape(p)?.as_slice().to_vec())))
             .collect();
         let shapes_fp = fingerprint(format!("{shapes:?}").as_bytes());
         match &self.layout {
@@ -427,10 +423,10 @@ impl PrimalOptimizer for DistributedShampoo {
                 if shard.owned.is_empty() {
                     continue;
                 }
-                let (_, wd) = resolve(groups, path, config.lr, config.weight_decay);
+                let (_, wd) = groups.resolve(path, config.lr, config.weight_decay);
                 let g = host(grads.get(path).expect("stepped paths have gradients"));
                 let w: Vec<f64> = if wd != 0.0 {
-                    values[path].iter::<f64>().collect()
+                    params.get(path).map(host).unwrap_or_default()
                 } else {
                     Vec::new()
                 };
@@ -496,19 +492,19 @@ impl PrimalOptimizer for DistributedShampoo {
         }
         let (base_lr, base_wd) = (self.config.lr, self.config.weight_decay);
         let groups = &self.groups;
-        Ok(map_params(model, &mut |path, x| match dirs.get(path) {
-            Some(dir) => {
-                let (lr, _) = resolve(groups, path, base_lr, base_wd);
+        for (path, dir) in dirs {
+            let (lr, _) = groups.resolve(path, base_lr, base_wd);
+            params.update(path, |x| {
                 let w = host(&x);
-                let updated: Vec<f64> = w.iter().zip(dir).map(|(wi, d)| wi - d * lr).collect();
+                let updated: Vec<f64> = w.iter().zip(&dir).map(|(wi, d)| wi - d * lr).collect();
                 let n = updated.len();
                 Tensor::from_data(
                     TensorData::new(updated, [n]).convert_dtype(x.dtype()),
                     &x.device(),
                 )
-            }
-            None => x,
-        }))
+            });
+        }
+        Ok(())
     }
 
     fn learning_rate(&self) -> f64 {
@@ -519,6 +515,10 @@ impl PrimalOptimizer for DistributedShampoo {
         ensure_non_negative("lr", lr)?;
         self.config.lr = lr;
         Ok(())
+    }
+
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
+        self.groups.set_lr_scale(scale)
     }
 }
 

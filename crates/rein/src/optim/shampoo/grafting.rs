@@ -19,6 +19,7 @@ use crate::error::{Result, ensure_hparam};
 
 /// The grafted optimizer of [`Shampoo`](super::Shampoo) (default AdaGrad with `eps = 1e-10`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Grafting {
     /// No grafting: the Shampoo direction is used unscaled (before `start`, the filtered
     /// gradient, i.e. SGD).
@@ -26,11 +27,13 @@ pub enum Grafting {
     /// SGD: `P_graft = m`.
     Sgd,
     /// AdaGrad: `A <- A + g^2`, `P_graft = m / (sqrt(A) + eps)`.
+    #[serde(rename = "adagrad")]
     AdaGrad {
         /// Denominator epsilon.
         eps: f64,
     },
     /// RMSprop: `A <- b2 A + (1 - b2) g^2`, `P_graft = m / (sqrt(A) + eps)`.
+    #[serde(rename = "rmsprop")]
     RmsProp {
         /// Second-moment decay.
         beta2: f64,

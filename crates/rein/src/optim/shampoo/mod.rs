@@ -61,14 +61,12 @@ pub use root::{RootError, RootMethod, RootPrecision, inverse_root};
 
 use std::borrow::Cow;
 
-use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 
 use self::blocks::{gather, scatter};
 use self::state::{ParamState, ShampooState};
-use super::mapper::map_params;
-use super::param_groups::{ParamGroup, resolve};
-use super::{Momentum, ParamGrads, PrimalOptimizer};
+use super::param_groups::{ParamGroup, ParamGroups};
+use super::{ParamGrads, ParamSet, PrimalOptimizer};
 use crate::checkpoint::{StateDict, Stateful};
 use crate::error::{ReinError, Result, ensure_non_negative};
 
@@ -76,7 +74,7 @@ use crate::error::{ReinError, Result, ensure_non_negative};
 #[derive(Debug, Clone)]
 pub struct Shampoo {
     config: ShampooConfig,
-    groups: Vec<ParamGroup>,
+    groups: ParamGroups,
     state: ShampooState,
 }
 
@@ -86,15 +84,14 @@ impl Shampoo {
         config.validate()?;
         Ok(Self {
             config,
-            groups: Vec::new(),
+            groups: ParamGroups::default(),
             state: ShampooState::default(),
         })
     }
 
     /// Adds a parameter group with its own learning rate / weight decay.
     pub fn with_group(mut self, group: ParamGroup) -> Result<Self> {
-        group.validate()?;
-        self.groups.push(group);
+        self.groups.push(group)?;
         Ok(self)
     }
 
@@ -117,9 +114,9 @@ impl Shampoo {
     }
 
     /// One step of the parameter at `path` (flattened `x`, gradient `g`, merged dims `dims`).
-    fn update(&mut self, path: &str, dims: &[usize], x: Tensor<1>, g: &Tensor<1>) -> Tensor<1> {
+    fn rule(&mut self, path: &str, dims: &[usize], x: Tensor<1>, g: &Tensor<1>) -> Tensor<1> {
         let c = &self.config;
-        let (lr, wd) = resolve(&self.groups, path, c.lr, c.weight_decay);
+        let (lr, wd) = self.groups.resolve(path, c.lr, c.weight_decay);
         let g = host(g);
         let st = self
             .state
@@ -148,7 +145,7 @@ impl Shampoo {
         if wd != 0.0 {
             dir.iter_mut().zip(&w).for_each(|(d, wi)| *d += wd * wi);
         }
-        let dir = momentum(c.momentum, &mut e.momentum, dir);
+        let dir = c.momentum.apply_host(&mut e.momentum, dir);
         let updated: Vec<f64> = w.iter().zip(&dir).map(|(wi, d)| wi - d * lr).collect();
         let n = updated.len();
         Tensor::from_data(
@@ -202,29 +199,8 @@ fn filter(c: &ShampooConfig, buf: &mut Vec<f64>, g: &[f64], t: u64) -> Vec<f64> 
     }
 }
 
-/// Heavy-ball or Nesterov momentum on the direction (PyTorch semantics, as [`super::Sgd`]).
-fn momentum(kind: Momentum, buf: &mut Vec<f64>, d: Vec<f64>) -> Vec<f64> {
-    let mu = match kind {
-        Momentum::None => return d,
-        Momentum::HeavyBall(mu) | Momentum::Nesterov(mu) => mu,
-    };
-    if buf.len() != d.len() {
-        buf.clone_from(&d);
-    } else {
-        buf.iter_mut().zip(&d).for_each(|(b, di)| *b = *b * mu + di);
-    }
-    match kind {
-        Momentum::Nesterov(_) => d
-            .iter()
-            .zip(buf.iter())
-            .map(|(di, b)| di + b * mu)
-            .collect(),
-        _ => buf.clone(),
-    }
-}
-
 impl PrimalOptimizer for Shampoo {
-    fn step<M: Module>(&mut self, model: M, grads: &ParamGrads) -> Result<M> {
+    fn update(&mut self, params: &mut ParamSet, grads: &ParamGrads) -> Result<()> {
         // Check every parameter before touching any, so an error changes nothing.
         let mut dims = std::collections::BTreeMap::new();
         for (path, (_, shape)) in &grads.grads {
@@ -244,10 +220,14 @@ impl PrimalOptimizer for Shampoo {
             }
             dims.insert(path.clone(), merged);
         }
-        Ok(map_params(model, &mut |path, x| match grads.get(path) {
-            Some(g) if x.shape().num_elements() > 0 => self.update(path, &dims[path], x, g),
-            _ => x,
-        }))
+        super::update_each(params, grads, |path, x, g| {
+            if x.shape().num_elements() > 0 {
+                self.rule(path, &dims[path], x, &g)
+            } else {
+                x
+            }
+        });
+        Ok(())
     }
     fn learning_rate(&self) -> f64 {
         self.config.lr
@@ -256,6 +236,9 @@ impl PrimalOptimizer for Shampoo {
         ensure_non_negative("lr", lr)?;
         self.config.lr = lr;
         Ok(())
+    }
+    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
+        self.groups.set_lr_scale(scale)
     }
 }
 

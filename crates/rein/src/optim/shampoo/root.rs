@@ -33,6 +33,7 @@ use faer::{Accum, Mat, MatRef, Par, Side};
 
 /// How the inverse root is computed.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RootMethod {
     /// Symmetric eigendecomposition with an eigenvalue shift (the default).
     Eigh,
@@ -58,6 +59,7 @@ impl RootMethod {
 
 /// Arithmetic of the root computation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RootPrecision {
     /// `f32` first; on failure, again in `f64` (Shi et al.'s fallback).
     F32,
