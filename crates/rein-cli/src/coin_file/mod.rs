@@ -145,6 +145,73 @@ mod tests {
         assert!(bytes.len() > 2 * w.num_params() && bytes.len() < 2 * w.num_params() + 40);
     }
 
+    /// Encoded bytes of fixed weights, written out byte by byte (they were computed by an
+    /// independent encoder that follows the table in `docs/l0onie.md`): the format must not drift.
+    #[test]
+    fn encoded_bytes_are_stable() {
+        let tiny = [
+            0.1, -0.2, 0.3, 0.05, 0.01, 0.0, 0.5, 0.1, -0.3, 0.2, 0.4, 0.6, 0.5, 0.5, 0.5,
+        ];
+        let dense = SirenWeights::from_flat(30.0, vec![2, 2, 3], &tiny).unwrap();
+        let half: Vec<f32> = (0..27)
+            .map(|k| {
+                if k % 2 == 0 {
+                    0.25 * (k + 1) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let bitmap = SirenWeights::from_flat(30.0, vec![2, 4, 3], &half).unwrap();
+        let mut two = vec![0.0; 27];
+        two[3] = -1.5;
+        two[26] = 1e-3;
+        let gaps = SirenWeights::from_flat(30.0, vec![2, 4, 3], &two).unwrap();
+        let expect: [(usize, usize, &SirenWeights, Encoding, &[u8]); 3] = [
+            (
+                7,
+                9,
+                &dense,
+                Encoding::Dense,
+                &[
+                    0x52, 0x43, 0x4f, 0x49, 0x01, 0x31, 0x07, 0x09, 0x80, 0x4f, 0x03, 0x02, 0x02,
+                    0x03, 0x00, 0x66, 0x2e, 0x66, 0xb2, 0xcd, 0x34, 0x66, 0x2a, 0x1f, 0x21, 0x00,
+                    0x00, 0x00, 0x38, 0x66, 0x2e, 0xcd, 0xb4, 0x66, 0x32, 0x66, 0x36, 0xcd, 0x38,
+                    0x00, 0x38, 0x00, 0x38, 0x00, 0x38, 0x73, 0x23, 0x57, 0xc1,
+                ],
+            ),
+            (
+                300,
+                5,
+                &bitmap,
+                Encoding::Bitmap,
+                &[
+                    0x52, 0x43, 0x4f, 0x49, 0x01, 0x35, 0xac, 0x02, 0x05, 0x80, 0x4f, 0x03, 0x02,
+                    0x04, 0x03, 0x01, 0x0e, 0x55, 0x55, 0x55, 0x05, 0x00, 0x34, 0x00, 0x3a, 0x00,
+                    0x3d, 0x00, 0x3f, 0x80, 0x40, 0x80, 0x41, 0x80, 0x42, 0x80, 0x43, 0x40, 0x44,
+                    0xc0, 0x44, 0x40, 0x45, 0xc0, 0x45, 0x40, 0x46, 0xc0, 0x46, 0x44, 0xca, 0xef,
+                    0xc8,
+                ],
+            ),
+            (
+                1,
+                1,
+                &gaps,
+                Encoding::Gaps,
+                &[
+                    0x52, 0x43, 0x4f, 0x49, 0x01, 0x1a, 0x01, 0x01, 0x80, 0x4f, 0x03, 0x02, 0x04,
+                    0x03, 0x02, 0x02, 0x03, 0x16, 0x00, 0xbe, 0x19, 0x14, 0xdf, 0x31, 0x21, 0x99,
+                ],
+            ),
+        ];
+        for (h, w, weights, encoding, bytes) in expect {
+            assert_eq!(encode(h, w, weights).unwrap(), bytes, "{encoding:?}");
+            let back = decode(bytes).unwrap();
+            assert_eq!(back.encoding, encoding);
+            assert_eq!(back.weights, weights.to_fp16());
+        }
+    }
+
     #[test]
     fn rejects_foreign_truncated_corrupt_and_trailing() {
         let bytes = encode(8, 8, &sparse(3)).unwrap();
