@@ -15,9 +15,9 @@ use rein::device::DeviceKind;
 use rein_nn::siren::SirenConfig;
 use serde::Serialize;
 
-use crate::coin_file::{self, Rgb8, decode_png, read_png, write_coin, write_png};
 use crate::report::{Table, progress_bar, write_metrics_json};
 pub use problem::TrainGates;
+use rein_coin::{Encoding, Rgb8, decode_png, read_coin, read_png, render, write_coin, write_png};
 use train::{Best, L0onieSettings, Target, TrainSettings, train_coin, train_l0onie};
 
 /// The bundled 64x64 crop of scikit-image's `astronaut` (NASA, public domain; `data/README.md`).
@@ -113,8 +113,9 @@ pub struct L0onieRunMetrics {
     pub file_bpp: f64,
     /// File size in bytes.
     pub file_bytes: u64,
-    /// Sparsity encoding chosen for the file.
-    pub encoding: coin_file::Encoding,
+    /// Sparsity encoding chosen for the file (`"dense"`, `"bitmap"` or `"gaps"`).
+    #[serde(serialize_with = "serialize_encoding")]
+    pub encoding: Encoding,
     /// PSNR (dB) of the 8-bit reconstruction.
     pub psnr: f64,
     /// Nonzero fp16 parameters.
@@ -152,6 +153,11 @@ pub struct L0onieRunMetrics {
     pub reconstruction: String,
 }
 
+/// [`Encoding`] in `metrics.json`: its lowercase name.
+fn serialize_encoding<S: serde::Serializer>(e: &Encoding, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(e.name())
+}
+
 /// What `metrics.json` holds.
 #[derive(Debug, Serialize)]
 pub struct L0onieMetrics {
@@ -179,7 +185,7 @@ pub struct L0onieMetrics {
 
 fn load_image(spec: &str) -> Result<Rgb8> {
     if spec == "bundled" {
-        decode_png(BUNDLED, "<bundled astronaut_face_64.png>")
+        Ok(decode_png(BUNDLED, "<bundled astronaut_face_64.png>")?)
     } else {
         read_png(&PathBuf::from(spec)).context("--image")
     }
@@ -288,7 +294,7 @@ pub fn run(args: &L0onieArgs) -> Result<L0onieMetrics> {
         let t0 = Instant::now();
         let best = train_coin(&coin_settings, &config, &img, &device, &bar)?;
         bar.finish();
-        let bytes = coin_file::format::encode(h, w, &best.weights)?;
+        let bytes = rein_coin::encode(h, w, &best.weights)?;
         coin.push(CoinPoint {
             width: cw,
             params: config.num_params(),
@@ -333,12 +339,9 @@ pub fn run(args: &L0onieArgs) -> Result<L0onieMetrics> {
         let chosen: &Best = run.best.as_ref().unwrap_or(&run.last);
         let file = format!("l0onie_{stem}.rcoin");
         let file_bytes = write_coin(&args.out.join(&file), h, w, &chosen.weights)?;
-        let decoded = coin_file::read_coin(&args.out.join(&file))?;
+        let decoded = read_coin(&args.out.join(&file))?;
         let reconstruction = format!("l0onie_{stem}.png");
-        write_png(
-            &args.out.join(&reconstruction),
-            &coin_file::render(&decoded),
-        )?;
+        write_png(&args.out.join(&reconstruction), &render(&decoded))?;
         let coin_psnr = interpolate(&curve, chosen.bpp);
         let file_bpp = per_pixel(8.0 * file_bytes as f64);
         runs.push(L0onieRunMetrics {

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::Path;
 
-use super::atomic::write_atomic;
+use rein_coin::write_atomic;
 
 /// A table of logged values: a `step` column followed by named `f64` columns.
 ///

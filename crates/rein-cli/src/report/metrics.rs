@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::atomic::write_atomic;
+use rein_coin::write_atomic;
 
 /// Serialises `value` as pretty JSON (two-space indent, trailing newline) and writes it to
 /// `path` atomically.

@@ -12,8 +12,9 @@
 //!   parameter count `P = 3h + (L-1)(h^2 + h) + 3h + 3`.
 //! * [`Siren`]: the dense network (COIN); [`L0Siren`]: the gated one (L0onie) with its
 //!   differentiable expected L0 norm and [`L0Siren::purge`].
-//! * [`SirenWeights`](host::SirenWeights): host weights, fp16 rounding, `nnz`, the spec's
-//!   `16 nnz / (H W)` bits per pixel, and the `f32` renderer shared by encoder and decoder.
+//! * [`SirenWeights`]: host weights, fp16 rounding, `nnz`, L0onie's `16 nnz / (H W)` bits per
+//!   pixel, and the `f32` renderer shared by encoder and decoder. They live in the burn-free
+//!   crate `rein_coin` (with the `.rcoin` file format) and are re-exported here.
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor, TensorData};
@@ -31,11 +32,12 @@
 //! assert!(bpp > 0.0 && deployed.render(4, 4).len() == 48);
 //! ```
 
-pub mod host;
 mod model;
 
-pub use host::{
+pub use model::{L0Siren, Siren, SirenConfig};
+/// The host-side SIREN, [`rein_coin::siren`] (formerly this crate's own module).
+pub use rein_coin::siren as host;
+pub use rein_coin::siren::{
     LayerWeights, ShapeError, SirenWeights, coordinate_grid, num_params_of, psnr_rgb8, round_fp16,
     to_rgb8,
 };
-pub use model::{L0Siren, Siren, SirenConfig};

@@ -5,9 +5,9 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::host::{LayerWeights, SirenWeights, num_params_of};
 use crate::l0::{GateMode, GateRng, GateStructure, L0Linear, TestGate, hard_concrete};
 use crate::rng;
+use rein_coin::siren::{LayerWeights, SirenWeights, num_params_of};
 
 /// Architecture and initialisation of a SIREN mapping `(y, x)` to RGB.
 #[derive(Debug, Clone, PartialEq)]
@@ -375,7 +375,7 @@ fn host_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::siren::host::coordinate_grid;
+    use crate::siren::coordinate_grid;
 
     #[test]
     fn parameter_count_matches_the_spec_formula() {

@@ -1,18 +1,27 @@
-//! Host-side SIREN weights: the deployable (purged, fp16) form of a COIN / L0onie model, its
-//! pixel-coordinate grid and its renderer.
+//! The host-side SIREN: the deployable (fp16, possibly sparse) form of a COIN / L0onie model,
+//! its pixel-coordinate grid, its renderer and the image metrics of the experiments.
 //!
-//! The renderer evaluates, for every pixel, the SIREN of Sitzmann et al. (2020), "Implicit
-//! neural representations with periodic activation functions" (NeurIPS 2020, eq. 1 with the
-//! first-layer frequency folded in as in COIN, Dupont et al. 2021, "COIN: COmpression with
-//! Implicit Neural representations"):
+//! A SIREN (Sitzmann, Martel, Bergman, Lindell & Wetzstein 2020, "Implicit neural
+//! representations with periodic activation functions", NeurIPS 2020) is a fully connected
+//! network with sine activations. COIN (Dupont, Golinski, Alizadeh, Teh & Doucet 2021, "COIN:
+//! COmpression with Implicit Neural representations", arXiv:2103.03123) overfits one to a
+//! single image, mapping a pixel coordinate to its colour, and stores its weights in fp16 as the
+//! compressed image. With `L` hidden layers the renderer evaluates, for every pixel,
 //!
 //! ```text
-//! h_0 = (y, x) in [-1, 1]^2,  h_l = sin(w0 (h_{l-1} W_l + b_l))  (l = 1..L),
-//! rgb = clamp(h_L W_{L+1} + b_{L+1}, 0, 1)
+//! h_0 = (y, x) in [-1, 1]^2                              (coordinate_grid)
+//! h_l = sin(w0 (h_{l-1} W_l + b_l))        l = 1..L      (w0 = 30 in SIREN and COIN)
+//! rgb = clamp(h_L W_{L+1} + b_{L+1}, 0, 1)               (linear output layer)
 //! ```
 //!
-//! in `f32` with a fixed summation order, so the encoder's reported reconstruction and the
-//! decoder's image are the same bits on one platform.
+//! (Sitzmann et al. eq. 1, with the frequency `w0` multiplying the pre-activation of every sine
+//! layer as the SIREN and COIN reference code do; `W_l` is `[d_in, d_out]`, so `h W + b` is a
+//! row vector times a matrix). The evaluation is in `f32` with a fixed summation order, so the
+//! encoder's reported reconstruction and the decoder's image are the same bits on one platform.
+//!
+//! The model's size is counted as in L0onie (Ramirez & Gallego-Posada 2022, "L0onie: Compressing
+//! COINs with L0-constraints", arXiv:2207.04144): `16 nnz / (H W)` bits per pixel, `nnz` the
+//! nonzero fp16 weights and biases ([`SirenWeights::fp16_bpp`]); see `docs/l0onie.md`.
 
 use half::f16;
 
@@ -21,7 +30,8 @@ use half::f16;
 #[error("SIREN weights: {0}")]
 pub struct ShapeError(pub String);
 
-/// One layer's weights: `weight` is `[d_in, d_out]` row-major (burn `Linear` layout, `y = x W + b`).
+/// One layer's weights: `weight` is `[d_in, d_out]` row-major (burn's `Linear` layout,
+/// `y = x W + b`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerWeights {
     /// `d_in * d_out` values, row-major over `[d_in, d_out]`.
@@ -85,7 +95,8 @@ impl SirenWeights {
     }
 
     /// All values in storage order: layer by layer, the weight row-major `[d_in, d_out]`, then
-    /// the bias (the flat gate order of an unstructured [`L0Linear`](crate::L0Linear)).
+    /// the bias (the flat gate order of an unstructured `rein_nn::L0Linear`, and the parameter
+    /// order of the `.rcoin` format).
     pub fn flat(&self) -> Vec<f32> {
         self.layers
             .iter()
@@ -146,7 +157,7 @@ impl SirenWeights {
         self.flat().iter().filter(|&&v| v != 0.0).count()
     }
 
-    /// The spec's bits per pixel of the fp16 model: `16 nnz(fp16(weights)) / (h w)`.
+    /// Bits per pixel of the fp16 model as L0onie counts them: `16 nnz(fp16(weights)) / (h w)`.
     pub fn fp16_bpp(&self, height: usize, width: usize) -> f64 {
         16.0 * self.to_fp16().nnz() as f64 / (height * width) as f64
     }
