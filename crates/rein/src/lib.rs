@@ -18,6 +18,9 @@
 //!   [`StepReport`].
 //! * [`checkpoint`] saves everything that evolves under stable names, atomically.
 //!
+//! `use rein::prelude::*;` brings all of this into scope; [`config::OptimizerConfig`] builds
+//! any scheme and optimizer from a configuration file instead.
+//!
 //! Multipliers live on the host as `f64` vectors (their gradient is the detached strict
 //! violation); only the primal Lagrangian goes through burn's autodiff, once per evaluation.
 
@@ -34,6 +37,7 @@ mod formulation;
 pub mod multiplier;
 pub mod optim;
 mod penalty;
+pub mod prelude;
 mod problem;
 mod report;
 mod schedule;
