@@ -4,9 +4,11 @@ use burn::tensor::Device;
 
 /// The devices this build of rein can run on; `flex` (pure-Rust CPU) is always available,
 /// `tch` (LibTorch), `cuda` and `wgpu` only with the cargo feature of the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
     /// burn's pure-Rust CPU device (default).
+    #[default]
     Flex,
     /// LibTorch CPU (feature `tch`).
     Tch,
@@ -28,6 +30,17 @@ impl std::str::FromStr for DeviceKind {
                 "unknown device `{other}` (expected flex, tch, cuda or wgpu)"
             )),
         }
+    }
+}
+
+impl std::fmt::Display for DeviceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Flex => "flex",
+            Self::Tch => "tch",
+            Self::Cuda => "cuda",
+            Self::Wgpu => "wgpu",
+        })
     }
 }
 

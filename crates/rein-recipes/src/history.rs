@@ -62,7 +62,7 @@ impl History {
     }
 
     /// The `(step, value)` points of `column`, skipping empty cells: ready for
-    /// [`plot_series`](super::plot_series).
+    /// plotting.
     pub fn series(&self, column: &str) -> Vec<(f64, f64)> {
         let Some(j) = self.columns.iter().position(|c| c == column) else {
             return Vec::new();

@@ -13,8 +13,10 @@ pub const DENSITY: &str = "density";
 pub const LAYER_DENSITY: &str = "layer_density";
 
 /// Which densities are constrained.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Targets {
+    /// No constraint: cross-entropy only (the unconstrained gated model of the benchmarks).
+    None,
     /// One constraint: expected active / total sparsifiable parameters `<= rho`.
     ModelWise(f64),
     /// One constraint per layer: layer `l`'s expected density `<= rho_l`.
@@ -37,12 +39,31 @@ pub struct SparsityProblem {
 impl SparsityProblem {
     /// The problem on `train` with density `targets`; gates are sampled from `seed`.
     pub fn new(train: Dataset, targets: Targets, seed: u64, device: &Device) -> Self {
+        Self::with_gate_rng(train, targets, GateRng::with_stream(seed, 7), device)
+    }
+
+    /// The problem with an explicit gate-noise generator (the benchmarks replay stored noise).
+    pub fn with_gate_rng(train: Dataset, targets: Targets, rng: GateRng, device: &Device) -> Self {
         Self {
             train,
             targets,
-            rng: GateRng::with_stream(seed, 7),
+            rng,
             loss: CrossEntropyLossConfig::new().init(device),
             device: device.clone(),
+        }
+    }
+
+    /// Replaces the gate-noise generator (e.g. to restart stored noise).
+    pub fn set_gate_rng(&mut self, rng: GateRng) {
+        self.rng = rng;
+    }
+
+    /// The constraint this problem observes: its name and number of entries, given the
+    /// number of gated layers.
+    pub fn constraint(&self) -> (&'static str, usize) {
+        match &self.targets {
+            Targets::None | Targets::ModelWise(_) => (DENSITY, 1),
+            Targets::LayerWise(t) => (LAYER_DENSITY, t.len()),
         }
     }
 }
@@ -63,6 +84,7 @@ impl<M: GatedClassifier> Cmp<M> for SparsityProblem {
         let loss = self.loss.forward(logits, y);
         let state = CmpState::new().loss(loss);
         Ok(match &self.targets {
+            Targets::None => state,
             Targets::ModelWise(rho) => {
                 let g = model.expected_density().sub_scalar(*rho);
                 state.observe(DENSITY, ConstraintState::new(g))
