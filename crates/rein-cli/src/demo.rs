@@ -7,19 +7,20 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::Args;
 use rein::device::DeviceKind;
+use rein_recipes::sparsity::{SparsityConfig, SparsityMetrics};
 use serde::Serialize;
 
 use crate::report::{Table, write_metrics_json};
-use crate::sparsity::{self, DatasetName, ModelName, OptimizerName, SparsityArgs, SparsityMetrics};
+use crate::runner::{EXIT_NOT_MET, run_into};
 
 /// Options of `rein demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Density target of the constrained run.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
     pub target: f64,
     /// Fixed multiplier of the penalised baseline (CE + penalty * density).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub penalty: f64,
     /// Training steps of each run.
     #[arg(long, default_value_t = 2000)]
@@ -52,45 +53,42 @@ pub struct DemoSummary {
 }
 
 /// Runs the demo: the constrained run (and the dense model), then the penalised baseline.
-pub fn run(args: &DemoArgs) -> Result<DemoSummary> {
+pub fn run(args: &DemoArgs) -> Result<()> {
     if !(args.target > 0.0 && args.target <= 1.0) {
         bail!("--target must be in (0, 1], got {}", args.target);
     }
     if !(args.penalty >= 0.0 && args.penalty.is_finite()) {
         bail!("--penalty must be finite and >= 0, got {}", args.penalty);
     }
+    if args.steps == 0 {
+        bail!("--steps must be positive");
+    }
     println!(
         "rein demo: an L0-gated MLP (64-128-64-10) on the bundled 8x8 digits, expected density <= {}",
         args.target
     );
-    let base = |out: &str, penalty: Option<f64>, dense: bool| SparsityArgs {
-        dataset: DatasetName::Digits,
-        model: ModelName::Mlp,
-        optimizer: OptimizerName::Adam,
-        precondition_frequency: 10,
-        max_preconditioner_dim: 128,
-        distributed: false,
-        structured: false,
-        hidden: vec![128, 64],
-        target: args.target,
-        layerwise: None,
-        penalty,
-        steps: args.steps,
-        batch_size: 128,
-        lr: 1e-3,
-        gate_lr: 0.01,
-        dual_lr: 0.5,
-        drop_rate: 0.1,
-        seed: args.seed,
-        dense,
+    let base = SparsityConfig {
         device: args.device,
-        data_dir: PathBuf::from("data/fetched"),
-        out: args.out.join(out),
-        quiet: args.quiet,
-        table: false,
+        target: args.target,
+        steps: args.steps,
+        seed: args.seed,
+        ..SparsityConfig::default()
     };
-    let constrained = sparsity::run(&base("constrained", None, true))?;
-    let penalised = sparsity::run(&base("penalised", Some(args.penalty), false))?;
+    let constrained_config = SparsityConfig {
+        dense: true,
+        ..base.clone()
+    };
+    let penalised_config = SparsityConfig {
+        penalty: Some(args.penalty),
+        ..base
+    };
+    let (constrained, _) = run_into(
+        &constrained_config,
+        &args.out.join("constrained"),
+        args.quiet,
+    )?;
+    let (penalised, _) = run_into(&penalised_config, &args.out.join("penalised"), args.quiet)?;
+    let (constrained, penalised) = (constrained.metrics, penalised.metrics);
     let target_met = (constrained.expected_density - args.target).abs() <= 0.01;
 
     let mut t = Table::new([
@@ -145,5 +143,8 @@ pub fn run(args: &DemoArgs) -> Result<DemoSummary> {
         target_met,
     };
     write_metrics_json(&args.out.join("summary.json"), &summary)?;
-    Ok(summary)
+    if !target_met {
+        std::process::exit(EXIT_NOT_MET);
+    }
+    Ok(())
 }

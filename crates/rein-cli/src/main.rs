@@ -7,6 +7,8 @@ mod l0onie;
 mod optimizers;
 mod recall;
 mod report;
+mod run;
+mod runner;
 mod sparsity;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +31,8 @@ enum Command {
     Optimizers(optimizers::OptimizersArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
     Sparsity(sparsity::SparsityArgs),
+    /// Run an experiment file (`recipe = "..."`, `[config]`, optional `[sweep]`) of any recipe.
+    Run(run::RunArgs),
     /// L0onie: compress an image into a sparse SIREN under a bits-per-pixel budget, against
     /// the COIN baseline.
     L0onie(l0onie::L0onieArgs),
@@ -59,18 +63,15 @@ enum DataCommand {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Demo(args) => {
-            demo::run(&args)?;
-        }
+        Command::Demo(args) => demo::run(&args)?,
+        Command::Run(args) => run::run(&args)?,
         Command::Recall(args) => {
             recall::run(&args)?;
         }
         Command::Optimizers(args) => {
             optimizers::run(&args)?;
         }
-        Command::Sparsity(args) => {
-            sparsity::run(&args)?;
-        }
+        Command::Sparsity(args) => sparsity::run(&args)?,
         Command::L0onie(args) => {
             l0onie::run(&args)?;
         }

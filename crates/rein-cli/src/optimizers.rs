@@ -177,7 +177,7 @@ fn train<O: PrimalOptimizer>(
         MlpConfig::new(train.d, args.hidden.clone(), train.classes).init(args.seed, device);
     let mut batcher = Batcher::new(train.n, args.batch_size, args.seed)?;
     let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let bar = progress_bar(args.steps, name, args.quiet)?;
+    let bar = progress_bar(args.steps, name, args.quiet);
     let (loss_key, acc_key) = (format!("{name}_loss"), format!("{name}_test_accuracy"));
     let mut recent = Vec::new();
     let mut busy = 0.0;

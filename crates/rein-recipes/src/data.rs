@@ -47,10 +47,9 @@ impl DataConfig {
         Ok(match self.dataset {
             DatasetName::Digits => Digits::load_bundled()?.split(0.2, seed)?,
             DatasetName::Mnist => Mnist::load(self.dir.join("mnist"), MnistVariant::Mnist)?,
-            DatasetName::FashionMnist => Mnist::load(
-                self.dir.join("fashion-mnist"),
-                MnistVariant::FashionMnist,
-            )?,
+            DatasetName::FashionMnist => {
+                Mnist::load(self.dir.join("fashion-mnist"), MnistVariant::FashionMnist)?
+            }
         })
     }
 }

@@ -122,7 +122,9 @@ impl Experiment {
         if let Some(key) = table.keys().next() {
             return Err(file_error(
                 path,
-                format!("unknown key `{key}` (an experiment file has recipe, out, [config], [sweep])"),
+                format!(
+                    "unknown key `{key}` (an experiment file has recipe, out, [config], [sweep])"
+                ),
             ));
         }
         Ok(Self {
@@ -168,7 +170,13 @@ fn label_value(v: &toml::Value) -> String {
         other => other.to_string(),
     };
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -204,7 +212,10 @@ pub fn resolved_file<C: RecipeConfig>(config: &C, out: &Path) -> Result<String> 
         "out".into(),
         toml::Value::String(out.to_string_lossy().into_owned()),
     );
-    table.insert("config".into(), toml::Value::Table(to_table(&config.resolved())?));
+    table.insert(
+        "config".into(),
+        toml::Value::Table(to_table(&config.resolved())?),
+    );
     let body = toml::to_string(&table).map_err(|e| RecipeError::config(C::NAME, e.to_string()))?;
     Ok(format!(
         "# The resolved configuration of a `rein {}` run: `rein run <this file>` reproduces it.\n{body}",

@@ -290,7 +290,7 @@ pub fn run(args: &L0onieArgs) -> Result<L0onieMetrics> {
     let mut coin = Vec::new();
     for &cw in &widths {
         let config = SirenConfig::new(args.layers, cw);
-        let bar = progress_bar(coin_settings.steps, &format!("coin h={cw}"), args.quiet)?;
+        let bar = progress_bar(coin_settings.steps, &format!("coin h={cw}"), args.quiet);
         let t0 = Instant::now();
         let best = train_coin(&coin_settings, &config, &img, &device, &bar)?;
         bar.finish();
@@ -326,7 +326,7 @@ pub fn run(args: &L0onieArgs) -> Result<L0onieMetrics> {
             args.steps + args.finetune_steps,
             &format!("l0onie {target}"),
             args.quiet,
-        )?;
+        );
         let t0 = Instant::now();
         let run = train_l0onie(&settings, &img, &device, &bar)?;
         bar.finish();

@@ -202,7 +202,7 @@ fn train<S: ConstrainedOptimizer>(
     let mut model =
         MlpConfig::new(train.d, vec![args.hidden], train.classes).init(args.seed, device);
     let mut batcher = Batcher::new(train.n, args.batch_size, args.seed)?;
-    let bar = progress_bar(args.steps, label, args.quiet)?;
+    let bar = progress_bar(args.steps, label, args.quiet);
     let mut history = History::new();
     for _ in 0..args.steps {
         let batch = batcher.next_batch();

@@ -9,15 +9,14 @@
 // does not use yet would be reported as dead code or an unused import.
 #![allow(dead_code, unused_imports)]
 
-pub mod history;
 pub mod metrics;
 pub mod plot;
 mod progress;
 pub mod table;
 
-pub use history::History;
 pub use metrics::{read_metrics_json, write_metrics_json};
 pub use plot::{Panel, plot_series, plot_two_panel};
-pub use progress::progress_bar;
+pub use progress::{Bars, progress_bar};
 pub use rein_coin::write_atomic;
+pub use rein_recipes::History;
 pub use table::{Align, Table};

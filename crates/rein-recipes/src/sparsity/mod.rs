@@ -236,10 +236,14 @@ impl RecipeConfig for SparsityConfig {
 
     fn validate(&self) -> Result<()> {
         ensure(self.steps > 0, "steps", || "must be positive".into())?;
-        ensure(self.batch_size > 0, "batch_size", || "must be positive".into())?;
-        ensure(self.drop_rate > 0.0 && self.drop_rate < 1.0, "drop_rate", || {
-            format!("{}: must be in (0, 1)", self.drop_rate)
+        ensure(self.batch_size > 0, "batch_size", || {
+            "must be positive".into()
         })?;
+        ensure(
+            self.drop_rate > 0.0 && self.drop_rate < 1.0,
+            "drop_rate",
+            || format!("{}: must be in (0, 1)", self.drop_rate),
+        )?;
         ensure(!self.hidden.is_empty(), "hidden", || {
             "needs at least one hidden layer".into()
         })?;
@@ -247,11 +251,15 @@ impl RecipeConfig for SparsityConfig {
             format!("{:?}: widths must be positive", self.hidden)
         })?;
         let check = |key: &str, r: f64| {
-            ensure(r > 0.0 && r <= 1.0, key, || format!("{r}: must be in (0, 1]"))
+            ensure(r > 0.0 && r <= 1.0, key, || {
+                format!("{r}: must be in (0, 1]")
+            })
         };
         check("target", self.target)?;
         if let Some(t) = &self.layerwise {
-            ensure(!t.is_empty(), "layerwise", || "needs one target per gated layer".into())?;
+            ensure(!t.is_empty(), "layerwise", || {
+                "needs one target per gated layer".into()
+            })?;
             for r in t {
                 check("layerwise", *r)?;
             }
@@ -312,11 +320,23 @@ pub fn run_distributed(
                 .structure(structure)
                 .drop_rate(config.drop_rate)
                 .init(config.seed, &device);
-            finish(config, train::Run::new(config, comm, &device), model, &split, progress)
+            finish(
+                config,
+                train::Run::new(config, comm, &device),
+                model,
+                &split,
+                progress,
+            )
         }
         ModelName::Lenet5 => {
             let model = config.lenet(d, classes)?.init(config.seed, &device);
-            finish(config, train::Run::new(config, comm, &device), model, &split, progress)
+            finish(
+                config,
+                train::Run::new(config, comm, &device),
+                model,
+                &split,
+                progress,
+            )
         }
     }
 }
@@ -393,7 +413,11 @@ fn verdict(config: &SparsityConfig, density: f64, layers: &[f64]) -> Verdict {
             met: density <= config.target + TOLERANCE,
             summary: format!(
                 "expected density {density:.4} {} target {} (+ {TOLERANCE})",
-                if density <= config.target + TOLERANCE { "<=" } else { ">" },
+                if density <= config.target + TOLERANCE {
+                    "<="
+                } else {
+                    ">"
+                },
                 config.target
             ),
         },

@@ -68,13 +68,21 @@ impl<'a> Run<'a> {
         if !c.batch_size.is_multiple_of(comm.size()) {
             return Err(RecipeError::config(
                 "batch_size",
-                format!("{} does not split evenly over {} ranks", c.batch_size, comm.size()),
+                format!(
+                    "{} does not split evenly over {} ranks",
+                    c.batch_size,
+                    comm.size()
+                ),
             ));
         }
         // With several ranks every batch is full (drop_last), so all shards have the same size.
         let mut batcher =
             Batcher::new(rows, c.batch_size, c.seed)?.with_drop_last(comm.size() > 1)?;
-        let label = if c.penalty.is_some() { "penalty" } else { "constrained" };
+        let label = if c.penalty.is_some() {
+            "penalty"
+        } else {
+            "constrained"
+        };
         progress.start(label, c.steps as u64);
         let mut history = History::new();
         let mut last = None;
@@ -110,7 +118,9 @@ impl<'a> Run<'a> {
         let plain = self.device.clone().inner();
         let valid = model.valid();
         let accuracy = |data: &Dataset| {
-            eval::accuracy(data, &plain, |x| valid.forward_gated(x, None, TestGate::Median))
+            eval::accuracy(data, &plain, |x| {
+                valid.forward_gated(x, None, TestGate::Median)
+            })
         };
         (accuracy(&split.train), accuracy(&split.test))
     }
@@ -122,8 +132,8 @@ impl<'a> Run<'a> {
         let train = &split.train;
         match c.model {
             ModelName::Mlp => {
-                let model =
-                    MlpConfig::new(train.d, c.hidden.clone(), train.classes).init(c.seed, self.device);
+                let model = MlpConfig::new(train.d, c.hidden.clone(), train.classes)
+                    .init(c.seed, self.device);
                 self.train_dense(split, model, |m, x| m.forward(x), progress)
             }
             ModelName::Lenet5 => {
@@ -157,9 +167,11 @@ impl<'a> Run<'a> {
         }
         progress.finish();
         let valid = model.valid();
-        Ok(eval::accuracy(&split.test, &self.device.clone().inner(), |x| {
-            forward(&valid, x)
-        }))
+        Ok(eval::accuracy(
+            &split.test,
+            &self.device.clone().inner(),
+            |x| forward(&valid, x),
+        ))
     }
 }
 
