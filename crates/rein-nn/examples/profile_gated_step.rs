@@ -1,5 +1,5 @@
 //! Runs `STEPS` training steps of the L0-gated MLP of `benches/gated_step.rs` in one mode, for
-//! instruction-count profiling of the constraint overhead (spec 02 target: constrained step
+//! instruction-count profiling of the constraint overhead (target of docs/sparsity.md: constrained step
 //! <= 1.05 x the same model's unconstrained step):
 //!
 //! ```text

@@ -4,7 +4,7 @@
 //! Why: flex evaluates `sigmoid` element by element through libm's `exp` (~150 instructions per
 //! element, measured with callgrind), and an unstructured L0 layer has one gate per weight. On
 //! the digits MLP 64-128-64-10 the density constraint's `sigmoid` over 16.6k gates alone made the
-//! constrained step 1.25x the unconstrained one (spec 02 target: <= 1.05).
+//! constrained step 1.25x the unconstrained one (target in docs/sparsity.md: <= 1.05).
 //!
 //! How: for an element-wise `y = f(x)` whose value `y_h` and derivative `d_h = f'(x)` are
 //! computed on the host, the tensor
