@@ -63,12 +63,13 @@ fn a_short_run_moves_toward_its_target_and_says_whether_it_met_it() {
     let config = quick(0.5, 400);
     let outcome = config.run(&mut Silent).unwrap();
     let m = &outcome.metrics;
+    // From about 0.9 (drop rate 0.1) down to the target, not far below it (dual restarts).
     assert!(
-        (m.expected_density - 0.5).abs() < 0.02,
+        m.expected_density <= 0.51 && m.expected_density > 0.4,
         "density {}",
         m.expected_density
     );
-    assert_eq!(config.verdict(&outcome).met, m.expected_density <= 0.51);
+    assert!(config.verdict(&outcome).met);
     assert_eq!(outcome.history.len(), 400);
     assert!(m.multipliers[0] >= 0.0);
     // Too few steps for the target: the verdict says so.
