@@ -1,17 +1,15 @@
 //! nuPI's identities step by step, and dense vs indexed trajectories of every dual optimizer.
 
-mod common;
-
-use common::*;
 use rein::dual::{DualAdam, DualOptimizer, DualSgd, NuPi, NuPiInit};
 use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::SimultaneousGda;
 use rein::{ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
+use rein_testing::prelude::*;
 
 /// A deterministic error sequence with sign changes.
 fn errors(steps: usize) -> Vec<f64> {
-    let mut rng = Rng(7);
-    (0..steps).map(|_| rng.next()).collect()
+    let mut rng = SplitMix64::new(7);
+    (0..steps).map(|_| rng.symmetric()).collect()
 }
 
 fn run_rule(rule: &dyn DualOptimizer, errs: &[f64], lambda0: f64) -> Vec<f64> {
@@ -111,7 +109,7 @@ fn nupi_rejects_invalid_hyper_parameters() {
 /// observed in a shuffled order) and returns both trajectories.
 fn dense_vs_indexed(dual: impl DualOptimizer + Clone + 'static) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let m = 4;
-    let mut rng = Rng(3);
+    let mut rng = SplitMix64::new(3);
     let seq: Vec<Vec<f64>> = (0..40).map(|_| rng.vector(m)).collect();
     let run = |indexed: bool| {
         let c = Constraint::inequality("c", m);

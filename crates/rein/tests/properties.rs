@@ -1,10 +1,7 @@
 //! Property tests: projection keeps lambda >= 0; the primal Lagrangian's gradient matches
 //! finite differences for every formulation; the Lagrangian is linear in lambda.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::*;
 use proptest::prelude::*;
 use rein::dual::{DualAdam, DualOptimizer, DualSgd, NuPi};
 use rein::optim::{Sgd, SgdConfig};
@@ -12,6 +9,7 @@ use rein::scheme::{SimultaneousGda, Unconstrained};
 use rein::{
     ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation, PenaltyCoefficient,
 };
+use rein_testing::prelude::*;
 
 fn multipliers_after(
     dual: impl DualOptimizer + 'static,
