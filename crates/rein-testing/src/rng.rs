@@ -116,6 +116,20 @@ mod tests {
     }
 
     #[test]
+    fn symmetric_f32_is_seeded_and_in_range() {
+        let draw = |seed| {
+            let mut r = SplitMix64::new(seed);
+            (0..1000).map(|_| r.symmetric_f32()).collect::<Vec<_>>()
+        };
+        let a = draw(1);
+        assert_eq!(a, draw(1));
+        assert_ne!(a, draw(2));
+        assert!(a.iter().all(|v| (-1.0..1.0).contains(v)));
+        let mean = a.iter().sum::<f32>() / a.len() as f32;
+        assert!(mean.abs() < 0.1, "mean {mean}");
+    }
+
+    #[test]
     fn matrix_draws_row_by_row() {
         let m = SplitMix64::new(3).matrix(2, 3);
         let v = SplitMix64::new(3).vector(6);
