@@ -2,6 +2,7 @@
 //! vector of parameters.
 //!
 //! * [`FnProblem`]: a problem from a closure `x -> CmpState` (with [`state_with`]);
+//!   [`fixed_state`], one that observes a given constraint state whatever `x`;
 //! * [`MinNormLinear`]: `min ||x||^2 s.t. A x - b <= 0` (or `= 0`), whose KKT point
 //!   [`linalg`](crate::linalg) computes in closed form; the `tiny-cmp` workload of `rein-bench`
 //!   and the acceptance tests of `rein`;
@@ -66,6 +67,17 @@ pub fn state_with(loss: Option<Tensor<1>>, constraints: Vec<(&str, ConstraintSta
         s = s.observe(n, c);
     }
     s
+}
+
+/// A problem with loss `sum(x)` whose constraint `name` observes `state` at every evaluation,
+/// whatever `x`: drives the dual side with chosen violations (with [`ConstraintState::strict_only`]
+/// and a primal learning rate of 0, the multipliers see exactly the given sequence).
+pub fn fixed_state(
+    name: &str,
+    state: ConstraintState,
+) -> FnProblem<impl FnMut(Tensor<1>) -> CmpState> {
+    let name = name.to_string();
+    FnProblem(move |x: Tensor<1>| state_with(Some(x.sum()), vec![(name.as_str(), state.clone())]))
 }
 
 /// `min_x ||x||^2 s.t. A x - b <= 0` (or `= 0`: the kind is the registered constraint's), one

@@ -5,6 +5,7 @@ use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::SimultaneousGda;
 use rein::{ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
 use rein_testing::prelude::*;
+use rein_testing::problems::fixed_state;
 
 /// A deterministic error sequence with sign changes.
 fn errors(steps: usize) -> Vec<f64> {
@@ -130,10 +131,8 @@ fn dense_vs_indexed(dual: impl DualOptimizer + Clone + 'static) -> (Vec<Vec<f64>
             } else {
                 ConstraintState::strict_only(e.clone())
             };
-            let mut p = FnProblem(|x: burn::tensor::Tensor<1>| {
-                state_with(Some(x.sum()), vec![("c", state.clone())])
-            });
-            opt.step(&mut p, &mut model, &()).unwrap();
+            opt.step(&mut fixed_state("c", state), &mut model, &())
+                .unwrap();
             traj.push(
                 opt.constraints()
                     .get("c")
@@ -179,10 +178,8 @@ fn unobserved_indexed_entries_are_neither_updated_nor_decayed() {
     let mut model = Point::new(&[0.0]);
     let step = |opt: &mut SimultaneousGda<Sgd>, model: &mut Point, idx: Vec<usize>, e: Vec<f64>| {
         let st = ConstraintState::strict_only(e).indices(idx);
-        let mut p = FnProblem(|x: burn::tensor::Tensor<1>| {
-            state_with(Some(x.sum()), vec![("per_sample", st.clone())])
-        });
-        opt.step(&mut p, model, &()).unwrap();
+        opt.step(&mut fixed_state("per_sample", st), model, &())
+            .unwrap();
     };
     step(&mut opt, &mut model, vec![5, 17], vec![1.0, 0.5]);
     let after_first = opt
