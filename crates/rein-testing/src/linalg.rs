@@ -72,10 +72,12 @@ pub fn solve(m: &[Vec<f64>], r: &[f64]) -> Option<Vec<f64>> {
         }
         s.swap(c, p);
         r.swap(c, p);
-        for i in c + 1..k {
-            let f = s[i][c] / s[c][c];
-            for j in c..k {
-                s[i][j] -= f * s[c][j];
+        let (upper, lower) = s.split_at_mut(c + 1);
+        let pivot = &upper[c];
+        for (i, row) in (c + 1..k).zip(lower.iter_mut()) {
+            let f = row[c] / pivot[c];
+            for (x, p) in row[c..].iter_mut().zip(&pivot[c..]) {
+                *x -= f * p;
             }
             r[i] -= f * r[c];
         }

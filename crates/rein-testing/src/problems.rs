@@ -207,7 +207,10 @@ impl PerSampleBatch {
     /// on `device`.
     pub fn new(indices: Vec<usize>, a: &[f64], b: &[f64], device: &Device) -> Self {
         let k = indices.len();
-        assert!(k > 0 && a.len() % k == 0 && b.len() == k, "batch shapes");
+        assert!(
+            k > 0 && a.len().is_multiple_of(k) && b.len() == k,
+            "batch shapes"
+        );
         let dim = a.len() / k;
         Self {
             a: Tensor::from_data(TensorData::new(a.to_vec(), [k, dim]), device),
