@@ -14,9 +14,9 @@
 //! 2. **Matmul**: `C = A·B` with `A, B` of shape `n×n` (`--matmul-n`, 1024 by default),
 //!    `2·n³` FLOP, timed over `--matmul-reps` products after one untimed product.
 //!
-//! The data and initial weights are fixed by `--seed` (host-side SplitMix64 of
-//! `rein_testing::rng` and the seeded [`MlpConfig::init`]), so the final loss (`objective`) is comparable across builds: options
-//! that only change the speed must give the same value up to f32 rounding.
+//! The data and initial weights are fixed by `--seed` (host-side SplitMix64 of `rein_testing::rng`
+//! and the seeded [`MlpConfig::init`]), so the final loss (`objective`) is comparable across
+//! builds: options that only change the speed must give the same value up to f32 rounding.
 
 use std::time::Instant;
 

@@ -1,5 +1,5 @@
-//! Workload 2 of `bench/README.md`: an *indexed* inequality group of `n` constraints (one per "sample"),
-//! of which `observed` are evaluated per step. Time per step must be flat in `n`.
+//! Workload 2 of `bench/README.md`: an *indexed* inequality group of `n` constraints (one per
+//! "sample"), of which `observed` are evaluated per step. Time per step must be flat in `n`.
 //!
 //! The same problem as `crates/rein/benches/indexed_multipliers.rs` ([`PerSample`]):
 //!

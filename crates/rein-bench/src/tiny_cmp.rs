@@ -4,16 +4,17 @@
 //! min_x ||x||^2   s.t.   A x - b <= 0,      x in R^n, A in R^{m x n}   (n = 10, m = 5)
 //! ```
 //!
-//! ([`MinNormLinear`]) with one dense inequality group `ineq` of `m` multipliers, primal SGD (`x <- x - eta_x grad`)
-//! and projected dual SGD (`lambda <- max(0, lambda + eta_lambda (A x - b))`), under each
-//! scheme (`--scheme`). At this size the step is all overhead: this workload measures what a
-//! user pays per step beyond the arithmetic.
+//! ([`MinNormLinear`]) with one dense inequality group `ineq` of `m` multipliers, primal SGD
+//! (`x <- x - eta_x grad`) and projected dual SGD
+//! (`lambda <- max(0, lambda + eta_lambda (A x - b))`), under each scheme (`--scheme`). At this size the step is all overhead: this workload measures
+//! what a user pays per step beyond the arithmetic.
 //!
-//! The generated problem (`--write-problem`, from `--seed`): rows of `A` uniform in
-//! `[-1, 1]^n`; `b_i = -(0.5 + u_i)` for the first `max(1, m / 2)` rows (so `x = 0` is infeasible
-//! and the optimum has active constraints) and `b_i = 0.5 + u_i` for the others, `u_i` uniform
-//! in `[0, 1)`; `x0` uniform in `[-1, 1]^n`, all drawn by SplitMix64. The writer also solves the
-//! KKT system exactly (see [`kkt_point`], by active-set enumeration) and stores `x_star`, `lambda_star`, so both sides report their distance to it.
+//! The generated problem (`--write-problem`, from `--seed`): rows of `A` uniform in `[-1, 1]^n`;
+//! `b_i = -(0.5 + u_i)` for the first `max(1, m / 2)` rows (so `x = 0` is infeasible and the
+//! optimum has active constraints) and `b_i = 0.5 + u_i` for the others, `u_i` uniform in `[0, 1)`;
+//! `x0` uniform in `[-1, 1]^n`, all drawn by SplitMix64. The writer also solves the KKT system
+//! exactly (see [`kkt_point`], by active-set enumeration) and stores `x_star`, `lambda_star`, so
+//! both sides report their distance to it.
 //!
 //! Quality reported (computed on the host in f64 from the final iterate, identically on the
 //! reference side): objective `||x||^2`, `constraints.ineq = A x - b`, `multipliers.ineq`,

@@ -1,6 +1,6 @@
 //! Time per training step of the L0-gated MLP (64-128-64-10, batch 128, digits) with and
-//! without the density constraint (spec 02 speed target: constrained <= 1.05 x plain gated),
-//! and of the same MLP without gates for context.
+//! without the density constraint (the speed target of `docs/sparsity.md`, "Step cost":
+//! constrained <= 1.05 x plain gated), and of the same MLP without gates for context.
 //!
 //! * `plain_mlp`: ungated MLP, cross-entropy, `Unconstrained` + Adam;
 //! * `gated_unconstrained`: L0 MLP with sampled gates, cross-entropy only, `Unconstrained` + Adam;

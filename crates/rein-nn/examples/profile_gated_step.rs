@@ -1,6 +1,6 @@
 //! Runs `STEPS` training steps of the L0-gated MLP of `benches/gated_step.rs` in one mode, for
-//! instruction-count profiling of the constraint overhead (spec 02 target: constrained step
-//! <= 1.05 x the same model's unconstrained step):
+//! instruction-count profiling of the constraint overhead (the target of `docs/sparsity.md`,
+//! "Step cost": constrained step <= 1.05 x the same model's unconstrained step):
 //!
 //! ```text
 //! cargo build --release -p rein-nn --example profile_gated_step

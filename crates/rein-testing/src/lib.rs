@@ -11,8 +11,9 @@
 //! * [`linalg`]: small dense solves, the KKT point of `min ||x||^2 s.t. A x <= b` by active-set
 //!   enumeration, the closed form of `min ||x||^2 s.t. C x = d`, SPD test matrices;
 //! * [`params`]: deterministic parameter values for burn modules;
-//! * [`problems`]: [`Point`](problems::Point) (a vector "model"), [`FnProblem`](problems::FnProblem)
-//!   (a CMP from a closure) and the toy problems several files use.
+//! * [`problems`]: [`Point`](problems::Point) (a vector "model"),
+//!   [`FnProblem`](problems::FnProblem) (a CMP from a closure) and the toy problems several files
+//!   use.
 //!
 //! `rein` depends on this crate as a dev-dependency (for its integration tests and benches
 //! only: the `#[cfg(test)]` unit tests inside `rein/src` cannot use it, they would see a second

@@ -1,9 +1,9 @@
-//! Distributed Shampoo (spec 04, "Distributed") on in-process ranks ([`ThreadGroup`]): on 1, 2
-//! and 3 ranks the parameters equal the serial Shampoo's bit for bit (given the same averaged
-//! gradient) and the ranks stay bitwise identical; the blocks are partitioned by the greedy
-//! assignment; inside a constrained scheme with sharded batches the run matches the serial one
-//! on the whole batch; per-rank checkpoints resume bit-exactly; and ranks with different
-//! configurations get an error instead of a hang.
+//! Distributed Shampoo (`docs/shampoo.md`, "Distributed Shampoo") on in-process ranks
+//! ([`ThreadGroup`]): on 1, 2 and 3 ranks the parameters equal the serial Shampoo's bit for bit
+//! (given the same averaged gradient) and the ranks stay bitwise identical; the blocks are
+//! partitioned by the greedy assignment; inside a constrained scheme with sharded batches the run
+//! matches the serial one on the whole batch; per-rank checkpoints resume bit-exactly; and ranks
+//! with different configurations get an error instead of a hang.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;

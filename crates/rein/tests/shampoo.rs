@@ -1,6 +1,7 @@
-//! Shampoo's known answers (spec 04): the polar-factor first step, start = infinity equals the
-//! grafted optimizer, per-block grafting norms, the root schedule, the Kronecker quadratic
-//! against gradient descent, bit-exact resume, use inside a constrained scheme, and errors.
+//! Shampoo's known answers (`docs/shampoo.md`): the polar-factor first step, start = infinity
+//! equals the grafted optimizer, per-block grafting norms, the root schedule, the Kronecker
+//! quadratic against gradient descent, bit-exact resume, use inside a constrained scheme, and
+//! errors.
 
 use std::collections::BTreeMap;
 
