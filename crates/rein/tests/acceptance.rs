@@ -1,10 +1,8 @@
-//! The acceptance cases of spec 01-core, in float64, with the closed forms computed here.
+//! The acceptance cases of rein's core (formulations x schemes), in float64, against closed forms
+//! and KKT points computed on the host (`rein_testing::linalg`).
 //! Every scheme x formulation combination that applies must reach the KKT point.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::*;
 use rein::dual::{DualOptimizer, DualSgd};
 use rein::optim::{Momentum, Sgd, SgdConfig};
 use rein::scheme::{
@@ -14,6 +12,9 @@ use rein::{
     CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
     PenaltyCoefficient,
 };
+use rein_testing::linalg::{kkt_point, min_norm_equality};
+use rein_testing::prelude::*;
+use rein_testing::problems::MinNormLinear;
 
 const SCHEMES: [&str; 4] = [
     "simultaneous",
@@ -103,6 +104,7 @@ fn with_formulation(c: Constraint, f: Formulation, coefficient: f64) -> Constrai
 fn equality_min_norm_on_a_line() {
     // min x^2 + y^2  s.t.  x + y - 1 = 0  ->  x* = (1/2, 1/2), mu* = -1 (L = f + mu h).
     let (x_star, mu_star) = (vec![0.5, 0.5], -1.0);
+    let line = MinNormLinear::from_rows(&[vec![1.0, 1.0]], &[1.0], "line");
     for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
         for scheme in SCHEMES {
             let cs = Constraints::new()
@@ -113,13 +115,7 @@ fn equality_min_norm_on_a_line() {
                 sgd(0.1),
                 DualSgd::new(0.2).unwrap(),
                 cs,
-                |x: Tensor<1>| {
-                    let h = x.clone().sum().sub_scalar(1.0);
-                    state_with(
-                        Some((x.clone() * x).sum()),
-                        vec![("line", ConstraintState::new(h))],
-                    )
-                },
+                |x| line.state(x),
                 &[2.0, -1.0],
                 2000,
             );
@@ -135,6 +131,15 @@ fn equality_min_norm_on_a_line() {
     }
 }
 
+/// `min (x - 2)^2 s.t. x - 1 <= 0` (constraint `bound`).
+fn bound_problem(x: Tensor<1>) -> CmpState {
+    let d = x.clone().sub_scalar(2.0);
+    state_with(
+        Some((d.clone() * d).sum()),
+        vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
+    )
+}
+
 #[test]
 fn inequality_active_bound() {
     // min (x - 2)^2  s.t.  x - 1 <= 0  ->  x* = 1, lambda* = 2.
@@ -148,13 +153,7 @@ fn inequality_active_bound() {
                 sgd(0.1),
                 DualSgd::new(0.2).unwrap(),
                 cs,
-                |x: Tensor<1>| {
-                    let d = x.clone().sub_scalar(2.0);
-                    state_with(
-                        Some((d.clone() * d).sum()),
-                        vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
-                    )
-                },
+                bound_problem,
                 &[-3.0],
                 2000,
             );
@@ -183,13 +182,7 @@ fn inequality_bound_by_quadratic_penalty() {
         sgd(1.0 / (2.0 + c)),
         DualSgd::new(0.0).unwrap(),
         cs,
-        |x: Tensor<1>| {
-            let d = x.clone().sub_scalar(2.0);
-            state_with(
-                Some((d.clone() * d).sum()),
-                vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
-            )
-        },
+        bound_problem,
         &[3.0],
         200,
     );
@@ -232,7 +225,7 @@ fn equality_on_a_circle() {
 
 /// Random well-conditioned constraint matrices: identity-dominated rows, scaled.
 fn random_problem(seed: u64, n: usize, m: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut a = rng.matrix(m, n);
     for (i, row) in a.iter_mut().enumerate() {
         row[i] += 2.0;
@@ -253,14 +246,8 @@ fn check_random_kkt(
     label: &str,
 ) {
     let n = x_star.len();
-    let name = constraint().name().to_string();
-    let problem = |x: Tensor<1>| {
-        let g = matvec(m_mat, x.clone()) - constant(r);
-        state_with(
-            Some((x.clone() * x).sum()),
-            vec![(name.as_str(), ConstraintState::new(g))],
-        )
-    };
+    let linear = MinNormLinear::from_rows(m_mat, r, constraint().name());
+    let problem = |x| linear.state(x);
     for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
         for scheme in SCHEMES {
             let cs = Constraints::new()
@@ -316,7 +303,8 @@ fn check_random_kkt(
 fn random_inequality_kkt_every_scheme_and_formulation() {
     for (seed, n) in [(1, 5), (2, 8), (3, 10)] {
         let (a, b) = random_problem(seed, n, 5);
-        let (x_star, l_star) = qp_inequality(&a, &b);
+        let (x_star, l_star) =
+            kkt_point(&a, &b).expect("A has full row rank: A x <= b is feasible");
         assert!(
             l_star.iter().any(|l| *l > 1e-3),
             "seed {seed}: need an active constraint"
@@ -338,9 +326,7 @@ fn random_equality_kkt_every_scheme_and_formulation() {
     for (seed, n) in [(11, 5), (12, 8), (13, 10)] {
         let (c_mat, d) = random_problem(seed, n, 5);
         // Closed form: x* = C^T (C C^T)^-1 d, mu* = -2 (C C^T)^-1 d.
-        let y = solve_linear(&gram(&c_mat), &d);
-        let x_star = at_y(&c_mat, &y);
-        let mu_star: Vec<f64> = y.iter().map(|v| -2.0 * v).collect();
+        let (x_star, mu_star) = min_norm_equality(&c_mat, &d);
         let label = format!("Cx=d seed {seed}");
         check_random_kkt(
             || Constraint::equality("Cx=d", 5),
@@ -351,10 +337,6 @@ fn random_equality_kkt_every_scheme_and_formulation() {
             &label,
         );
     }
-}
-
-fn solve_linear(m: &[Vec<f64>], r: &[f64]) -> Vec<f64> {
-    common::solve(m, r)
 }
 
 #[test]

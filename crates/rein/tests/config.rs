@@ -2,10 +2,8 @@
 //! strings (no `match` here), configuration errors that name the key, schedules, and a
 //! configured scheme equal bit for bit to the same scheme written with static types.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::{FnProblem, Point, state_with};
+use rein_testing::prelude::{FnProblem, Point, state_with};
 use rein::config::OptimizerConfig;
 use rein::dual::DualSgd;
 use rein::optim::{Adam, AdamConfig};

@@ -5,13 +5,11 @@
 //! A new optimizer joins by one `conformance!` line at the bottom: a factory (given an optional
 //! parameter group) and its first step on `f(x) = 1/2 sum a_i (x_i - c_i)^2`.
 
-mod common;
-
 use std::rc::Rc;
 
 use burn::module::{Module, Param};
 use burn::tensor::{Tensor, TensorData};
-use common::device;
+use rein_testing::prelude::device;
 use rein::config::PrimalConfig;
 use rein::dist::{DataParallel, SingleProcess};
 use rein::optim::{
