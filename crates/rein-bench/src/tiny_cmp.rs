@@ -25,7 +25,7 @@ use burn::tensor::{Tensor, TensorData};
 use clap::{Args, ValueEnum};
 use rein::dual::DualSgd;
 use rein::optim::{Sgd, SgdConfig};
-use rein::scheme::{AlternatingDualPrimal, AlternatingPrimalDual, Extragradient, SimultaneousGda};
+use rein::scheme::SchemeKind;
 use rein::{ConstrainedOptimizer, Constraint, Constraints};
 use rein_testing::linalg::kkt_point;
 use rein_testing::problems::{MinNormLinear, Point};
@@ -223,35 +223,9 @@ pub fn run(args: &TinyCmpArgs) -> Result<Option<RunReport>> {
     let primal = Sgd::new(SgdConfig::new(p.meta_f64("primal_lr")?))?;
     let dual = DualSgd::new(p.meta_f64("dual_lr")?)?;
     let constraints = Constraints::new().add(Constraint::inequality(GROUP, m))?;
-    let report = match args.scheme {
-        Scheme::Simultaneous => run_with(
-            args,
-            &p,
-            problem,
-            model,
-            SimultaneousGda::new(primal, dual, constraints)?,
-        ),
-        Scheme::AlternatingPrimalDual => run_with(
-            args,
-            &p,
-            problem,
-            model,
-            AlternatingPrimalDual::new(primal, dual, constraints)?,
-        ),
-        Scheme::AlternatingDualPrimal => run_with(
-            args,
-            &p,
-            problem,
-            model,
-            AlternatingDualPrimal::new(primal, dual, constraints)?,
-        ),
-        Scheme::Extragradient => run_with(
-            args,
-            &p,
-            problem,
-            model,
-            Extragradient::new(primal, dual, constraints)?,
-        ),
-    }?;
+    // The bench's scheme names are rein's configuration names: built at run time.
+    let kind: SchemeKind = args.scheme.name().parse()?;
+    let opt = kind.build(primal, Some(Box::new(dual)), constraints)?;
+    let report = run_with(args, &p, problem, model, opt)?;
     Ok(Some(report))
 }

@@ -5,9 +5,7 @@
 use burn::tensor::Tensor;
 use rein::dual::{DualOptimizer, DualSgd};
 use rein::optim::{Momentum, Sgd, SgdConfig};
-use rein::scheme::{
-    AlternatingDualPrimal, AlternatingPrimalDual, Extragradient, SimultaneousGda, Unconstrained,
-};
+use rein::scheme::SchemeKind;
 use rein::{
     CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
     PenaltyCoefficient,
@@ -16,17 +14,18 @@ use rein_testing::linalg::{kkt_point, min_norm_equality};
 use rein_testing::prelude::*;
 use rein_testing::problems::MinNormLinear;
 
-const SCHEMES: [&str; 4] = [
-    "simultaneous",
-    "dual-primal",
-    "primal-dual",
-    "extragradient",
+/// The schemes with a dual step (the unconstrained one is checked on penalty problems).
+const SCHEMES: [SchemeKind; 4] = [
+    SchemeKind::Simultaneous,
+    SchemeKind::AlternatingDualPrimal,
+    SchemeKind::AlternatingPrimalDual,
+    SchemeKind::Extragradient,
 ];
 
-/// Runs `steps` steps of the named scheme; returns the final point and the multipliers of
-/// every constraint (in registration order).
+/// Runs `steps` steps of `scheme` (built at run time: no `match` over the scheme types);
+/// returns the final point and the multipliers of every constraint (in registration order).
 fn solve<F: FnMut(Tensor<1>) -> CmpState>(
-    scheme: &str,
+    scheme: SchemeKind,
     primal: Sgd,
     dual: impl DualOptimizer + 'static,
     constraints: Constraints,
@@ -34,57 +33,19 @@ fn solve<F: FnMut(Tensor<1>) -> CmpState>(
     x0: &[f64],
     steps: usize,
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
-    fn run<S: ConstrainedOptimizer, F: FnMut(Tensor<1>) -> CmpState>(
-        mut opt: S,
-        problem: F,
-        x0: &[f64],
-        steps: usize,
-    ) -> (Vec<f64>, Vec<Vec<f64>>) {
-        let mut p = FnProblem(problem);
-        let mut model = Point::new(x0);
-        for _ in 0..steps {
-            opt.step(&mut p, &mut model, &()).expect("step");
-        }
-        let lambdas = opt
-            .constraints()
-            .iter()
-            .map(|c| c.multipliers().map(<[f64]>::to_vec).unwrap_or_default())
-            .collect();
-        (model.values(), lambdas)
+    let dual: Option<Box<dyn DualOptimizer>> = scheme.has_dual_step().then(|| Box::new(dual) as _);
+    let mut opt = scheme.build(primal, dual, constraints).expect("scheme");
+    let mut p = FnProblem(problem);
+    let mut model = Point::new(x0);
+    for _ in 0..steps {
+        opt.step(&mut p, &mut model, &()).expect("step");
     }
-    match scheme {
-        "simultaneous" => run(
-            SimultaneousGda::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "dual-primal" => run(
-            AlternatingDualPrimal::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "primal-dual" => run(
-            AlternatingPrimalDual::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "extragradient" => run(
-            Extragradient::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "unconstrained" => run(
-            Unconstrained::new(primal, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        other => panic!("unknown scheme {other}"),
-    }
+    let lambdas = opt
+        .constraints()
+        .iter()
+        .map(|c| c.multipliers().map(<[f64]>::to_vec).unwrap_or_default())
+        .collect();
+    (model.values(), lambdas)
 }
 
 fn sgd(lr: f64) -> Sgd {
@@ -178,7 +139,7 @@ fn inequality_bound_by_quadratic_penalty() {
         )
         .unwrap();
     let (x, _) = solve(
-        "unconstrained",
+        SchemeKind::Unconstrained,
         sgd(1.0 / (2.0 + c)),
         DualSgd::new(0.0).unwrap(),
         cs,
@@ -285,7 +246,7 @@ fn check_random_kkt(
     let lr = 1.0 / (2.0 + c * 5.0);
     let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
     let (x, _) = solve(
-        "unconstrained",
+        SchemeKind::Unconstrained,
         opt,
         DualSgd::new(0.0).unwrap(),
         cs,

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use burn::module::{Module, Param};
 use burn::tensor::{Tensor, TensorData};
-use rein_testing::prelude::device;
 use rein::config::PrimalConfig;
 use rein::dist::{DataParallel, SingleProcess};
 use rein::optim::{
@@ -17,6 +16,7 @@ use rein::optim::{
     PrimalOptimizer, Projected, Sgd, SgdConfig, Shampoo, ShampooConfig, WeightDecay,
 };
 use rein::{ReinError, StateDict};
+use rein_testing::prelude::device;
 
 /// Two parameters, so that groups and whole-set rules are exercised: a 2x3 matrix and a vector.
 #[derive(Module, Debug)]
