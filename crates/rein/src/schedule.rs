@@ -25,10 +25,11 @@ use crate::error::{ReinError, Result};
 /// assert_eq!(s.factor(3), 1.0);
 /// assert_eq!(s.factor(14), 0.5);
 /// ```
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Schedule {
     /// Factor 1 at every step.
+    #[default]
     Constant,
     /// Multiply by `gamma` every `every` steps.
     Step {
@@ -53,12 +54,6 @@ pub enum Schedule {
         /// The schedule after the warm-up.
         then: Box<Schedule>,
     },
-}
-
-impl Default for Schedule {
-    fn default() -> Self {
-        Schedule::Constant
-    }
 }
 
 impl Schedule {

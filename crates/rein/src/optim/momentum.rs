@@ -17,21 +17,16 @@ use crate::error::{Result, ensure_hparam};
 /// ```
 ///
 /// where `d` is the direction the rule produced (the gradient for SGD).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Momentum {
     /// No momentum: `dir = d`.
+    #[default]
     None,
     /// Polyak heavy ball with coefficient `mu`.
     HeavyBall(f64),
     /// Nesterov momentum with coefficient `mu`.
     Nesterov(f64),
-}
-
-impl Default for Momentum {
-    fn default() -> Self {
-        Momentum::None
-    }
 }
 
 impl Momentum {

@@ -13,10 +13,11 @@ use crate::error::{Result, ensure_non_negative};
 /// ```
 ///
 /// For plain SGD without momentum the two coincide; with Adam or momentum they differ.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WeightDecay {
     /// No weight decay.
+    #[default]
     None,
     /// `g <- g + w x` before the moments.
     L2(f64),
@@ -67,11 +68,5 @@ impl WeightDecay {
             WeightDecay::Decoupled(_) if w != 0.0 => (x.mul_scalar(1.0 - lr * w), g),
             _ => (x, g),
         }
-    }
-}
-
-impl Default for WeightDecay {
-    fn default() -> Self {
-        WeightDecay::None
     }
 }
