@@ -112,16 +112,18 @@ fn params(layers: usize, h: usize) -> u128 {
 impl L0onieConfig {
     /// Checks every value; errors name the key (the body of `validate`).
     pub(super) fn check(&self) -> Result<()> {
-        ensure(
-            self.image == BUNDLED || Path::new(&self.image).is_file(),
-            "image",
-            || {
-                format!(
-                    "{}: no such file (a PNG path, or \"{BUNDLED}\" for the bundled 64x64 crop)",
-                    self.image
-                )
-            },
-        )?;
+        let path = Path::new(&self.image);
+        ensure(self.image == BUNDLED || path.is_file(), "image", || {
+            format!(
+                "{}: {} (a PNG path, or \"{BUNDLED}\" for the bundled 64x64 crop)",
+                self.image,
+                if path.is_dir() {
+                    "is a directory"
+                } else {
+                    "no such file"
+                }
+            )
+        })?;
         ensure(!self.target_bpp.is_empty(), "target_bpp", || {
             "needs at least one target".into()
         })?;
@@ -134,6 +136,16 @@ impl L0onieConfig {
             })?;
         }
         ensure(self.steps > 0, "steps", || "must be positive".into())?;
+        ensure(
+            self.steps.checked_add(self.finetune_steps).is_some(),
+            "finetune_steps",
+            || {
+                format!(
+                    "steps + finetune_steps overflow ({} + {})",
+                    self.steps, self.finetune_steps
+                )
+            },
+        )?;
         ensure(self.eval_every > 0, "eval_every", || {
             "must be positive".into()
         })?;
