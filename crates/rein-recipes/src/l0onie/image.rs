@@ -19,13 +19,13 @@ const MAX_SIDE: usize = 65_535;
 /// Most pixels the `.rcoin` format stores.
 const MAX_PIXELS: usize = 1 << 26;
 
-/// The image `spec` names: `"bundled"` or a PNG path. Errors name the key `image` and the
+/// The image of the configuration's `image`: `"bundled"` or a PNG path. Errors name the key `image` and the
 /// file.
-pub fn load_image(spec: &str) -> Result<Rgb8> {
-    let image = if spec == BUNDLED {
+pub fn load_image(name: &str) -> Result<Rgb8> {
+    let image = if name == BUNDLED {
         decode_png(BUNDLED_PNG, "<bundled astronaut_face_64.png>")
     } else {
-        read_png(Path::new(spec))
+        read_png(Path::new(name))
     }
     .map_err(|e| RecipeError::config("image", chain(&e)))?;
     let (h, w) = (image.height, image.width);
@@ -33,7 +33,7 @@ pub fn load_image(spec: &str) -> Result<Rgb8> {
         return Err(RecipeError::config(
             "image",
             format!(
-                "{spec}: {h}x{w} pixels; the .rcoin format stores at most {MAX_SIDE} per side \
+                "{name}: {h}x{w} pixels; the .rcoin format stores at most {MAX_SIDE} per side \
                  and {MAX_PIXELS} in all"
             ),
         ));
