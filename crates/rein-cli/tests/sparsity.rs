@@ -4,6 +4,12 @@
 use std::process::Command;
 
 fn run(args: &[&str]) -> (serde_json::Value, String) {
+    run_with(args, false)
+}
+
+/// [`run`]; with `missed_ok`, a run that misses its target (exit status 2, the verdict) is
+/// accepted too.
+fn run_with(args: &[&str], missed_ok: bool) -> (serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rein"))
         .args(["sparsity", "--quiet", "--out"])
@@ -13,7 +19,7 @@ fn run(args: &[&str]) -> (serde_json::Value, String) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
-        out.status.success(),
+        out.status.success() || (missed_ok && out.status.code() == Some(2)),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -102,7 +108,9 @@ fn structured_lenet5_meets_its_target_on_digits() {
 #[test]
 fn shampoo_and_sgd_drive_the_same_recipe() {
     for optimizer in ["shampoo", "sgd"] {
-        let (m, _) = run(&["--optimizer", optimizer, "--steps", "40"]);
+        // 40 steps cannot reach the 0.2 target: since the verdict became the exit status
+        // (3eec542), such a run exits with status 2, which this smoke test accepts.
+        let (m, _) = run_with(&["--optimizer", optimizer, "--steps", "40"], true);
         let density = m["expected_density"].as_f64().unwrap();
         assert!(
             density.is_finite() && density > 0.0 && density <= 1.0,
