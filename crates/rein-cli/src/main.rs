@@ -72,9 +72,7 @@ fn main() -> anyhow::Result<()> {
             optimizers::run(&args)?;
         }
         Command::Sparsity(args) => sparsity::run(&args)?,
-        Command::L0onie(args) => {
-            l0onie::run(&args)?;
-        }
+        Command::L0onie(args) => l0onie::run(&args)?,
         Command::Coin { command } => coin_file::run(&command)?,
         Command::Data {
             command: DataCommand::Fetch { name, dest },

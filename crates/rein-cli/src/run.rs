@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Args;
 use rein_recipes::experiment::Experiment;
+use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recipe::from_table;
 use rein_recipes::sparsity::SparsityConfig;
 use rein_recipes::{RecipeConfig, Verdict};
@@ -29,7 +30,7 @@ pub struct RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 1] = [SparsityConfig::NAME];
+pub const RECIPES: [&str; 2] = [SparsityConfig::NAME, L0onieConfig::NAME];
 
 /// One line of `sweep.json`.
 #[derive(Debug, Serialize)]
@@ -58,6 +59,7 @@ fn dispatch(
 ) -> Result<(serde_json::Value, Verdict)> {
     match recipe {
         SparsityConfig::NAME => run_point::<SparsityConfig>(table, out, quiet),
+        L0onieConfig::NAME => run_point::<L0onieConfig>(table, out, quiet),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

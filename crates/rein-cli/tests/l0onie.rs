@@ -1,4 +1,5 @@
-//! `rein l0onie` and `rein coin decode` end to end (a quick version of `experiments/l0onie.sh`).
+//! `rein l0onie`, `rein run` on an l0onie experiment and `rein coin decode` end to end (a quick
+//! version of `experiments/l0onie.toml`).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -154,6 +155,78 @@ fn bad_inputs_are_named() {
     assert!(e.contains("--target-bpp"), "{e}");
     let e = run(&["--target-bpp=-1.5"]);
     assert!(e.contains("--target-bpp"), "{e}");
+    let e = run(&["--lr", "-1"]);
+    assert!(
+        e.contains("--lr") && e.contains("optimizer.primal.lr"),
+        "{e}"
+    );
+    let e = run(&["--gates", "frozen"]);
+    assert!(e.contains("--gates") && e.contains("sampled"), "{e}");
+    let e = run(&["--coin-widths", "8,0"]);
+    assert!(e.contains("--coin-widths"), "{e}");
     let e = failure(&rein(&["coin", "decode", "/no/file.rcoin", "-o", "x.png"]));
     assert!(e.contains("/no/file.rcoin"), "{e}");
+}
+
+/// `metrics.json` without wall times.
+fn metrics(dir: &Path) -> serde_json::Value {
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
+    for key in ["coin", "runs"] {
+        for entry in m[key].as_array_mut().unwrap() {
+            entry.as_object_mut().unwrap().remove("seconds");
+        }
+    }
+    m
+}
+
+#[test]
+fn a_missed_budget_exits_2_and_rein_run_reproduces_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("l0onie_quick.toml");
+    // 20 steps cannot close any gate: the 2 x 10 SIREN stays at 0.68 bpp > 0.4.
+    std::fs::write(
+        &file,
+        "recipe = \"l0onie\"\n[config]\ntarget_bpp = [0.4]\nsteps = 20\nfinetune_steps = 0\n\
+         eval_every = 10\nlayers = 2\nwidth = 10\ncoin_widths = []\n",
+    )
+    .unwrap();
+    let first = dir.path().join("first");
+    let out = rein(&[
+        "l0onie",
+        "--quiet",
+        "--config",
+        file.to_str().unwrap(),
+        "--drop-rate",
+        "0.1",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("Constraints NOT met") && stdout.contains("target 0.4"),
+        "{stdout}"
+    );
+    let m = metrics(&first);
+    assert_eq!(m["verdict"]["met"], false);
+    assert_eq!(m["runs"][0]["feasible"], false);
+    assert!(first.join("l0onie_bpp0.4.rcoin").exists());
+    // The resolved config.toml (flags included) reproduces the run.
+    let config = std::fs::read_to_string(first.join("config.toml")).unwrap();
+    assert!(config.contains("drop_rate = 0.1"), "{config}");
+    let second = dir.path().join("second");
+    let out = rein(&[
+        "run",
+        "--quiet",
+        first.join("config.toml").to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(metrics(&first), metrics(&second));
+    assert_eq!(
+        bytes(&first.join("history_bpp0.4.csv")),
+        bytes(&second.join("history_bpp0.4.csv"))
+    );
 }

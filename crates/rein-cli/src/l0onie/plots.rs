@@ -13,7 +13,7 @@ fn err<E: std::error::Error + Send + Sync>(e: E) -> anyhow::Error {
     anyhow!("plot drawing failed: {e}")
 }
 
-/// One L0onie point: label, spec bpp, file bpp, PSNR.
+/// One L0onie point: label, rate `16 nnz / (H W)`, file bpp, PSNR.
 pub struct RdPoint {
     /// Legend label.
     pub label: String,
@@ -26,8 +26,8 @@ pub struct RdPoint {
 }
 
 /// Writes the rate-distortion plot: the COIN curve (`(bpp, psnr)`, sorted by bpp), each
-/// L0onie point at its spec bpp (triangle) and at its file bpp (cross), and dashed vertical
-/// lines at the targets.
+/// L0onie point at its rate `16 nnz / (H W)` (triangle) and at its file bpp (cross), and
+/// dashed vertical lines at the targets.
 ///
 /// # Errors
 /// Font or drawing failures.

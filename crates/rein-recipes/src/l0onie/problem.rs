@@ -2,7 +2,7 @@
 //! L0-constraints", arXiv:2207.04144):
 //!
 //! ```text
-//! min_theta,log_alpha  MSE(f_theta*z(coords), image)   s.t.  bpp <= target
+//! min_{theta, log_alpha}  MSE(f_{theta * z}(coords), image)   s.t.  bpp <= target
 //! ```
 //!
 //! with one hard-concrete gate `z` per weight and bias. The constraint has two faces:
@@ -11,30 +11,22 @@
 //!   true size of the deployed fp16 model at the median test gates; a count, not
 //!   differentiable;
 //! * **proxy** (drives the parameters): `32 sum_gates P(z != 0) / (H W) - target`, the
-//!   expected-L0 surrogate (Louizos et al. 2018, eq. 12), differentiable in `log_alpha`.
+//!   expected-L0 surrogate (Louizos, Welling & Kingma 2018, eq. 12), differentiable in
+//!   `log_alpha`.
 //!
 //! rein's [`ConstraintState::strict`] carries exactly this split (proxy constraints, Cotter et
 //! al. 2019): the dual step ascends on the strict value, the primal Lagrangian uses the proxy.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use clap::ValueEnum;
 use rein::{Cmp, CmpState, ConstraintState};
 use rein_nn::l0::{GateRng, TestGate};
 use rein_nn::siren::{L0Siren, coordinate_grid};
 
-/// Name of the bits-per-pixel constraint.
-pub const BPP: &str = "bpp";
+use super::TrainGates;
 
-/// Which gates the training forward pass uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TrainGates {
-    /// A fresh hard-concrete sample per gate and step (reparameterised; the paper's recipe).
-    Sampled,
-    /// The deterministic median gate: a gate with `log_alpha < beta ln(1/11)` is exactly 0 with
-    /// zero gradient from the loss, so once closed it never reopens (the spec's known trap).
-    Median,
-}
+/// Name of the bits-per-pixel constraint (its settings live under
+/// `optimizer.constraints.bpp`).
+pub const BPP: &str = "bpp";
 
 /// What the last evaluation measured (host values, for logs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,13 +64,10 @@ impl L0onieProblem {
         seed: u64,
         device: &Device,
     ) -> Self {
-        let n = height * width;
+        let (coords, pixels) = grid_and_pixels(image, height, width, device);
         Self {
-            coords: Tensor::from_data(
-                TensorData::new(coordinate_grid(height, width), [n, 2]),
-                device,
-            ),
-            pixels: Tensor::from_data(TensorData::new(image.to_vec(), [n, 3]), device),
+            coords,
+            pixels,
             height,
             width,
             target,
@@ -94,7 +83,25 @@ impl L0onieProblem {
     }
 }
 
-/// Full-batch mean squared error of `out` against `pixels`, shape `[1]`.
+/// The pixel coordinates `[H W, 2]` in `[-1, 1]^2` and the pixels `[H W, 3]` of `image`.
+pub(super) fn grid_and_pixels(
+    image: &[f32],
+    height: usize,
+    width: usize,
+    device: &Device,
+) -> (Tensor<2>, Tensor<2>) {
+    let n = height * width;
+    (
+        Tensor::from_data(
+            TensorData::new(coordinate_grid(height, width), [n, 2]),
+            device,
+        ),
+        Tensor::from_data(TensorData::new(image.to_vec(), [n, 3]), device),
+    )
+}
+
+/// Full-batch mean squared error `mean((out - pixels)^2)` over every pixel and channel, shape
+/// `[1]`.
 pub fn mse(out: Tensor<2>, pixels: Tensor<2>) -> Tensor<1> {
     let d = out - pixels;
     (d.clone() * d).mean()
