@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Args;
 use rein_recipes::experiment::Experiment;
+use rein_recipes::feasible::FeasibleConfig;
+use rein_recipes::recall::RecallConfig;
 use rein_recipes::recipe::from_table;
 use rein_recipes::sparsity::SparsityConfig;
 use rein_recipes::{RecipeConfig, Verdict};
@@ -29,7 +31,11 @@ pub struct RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 1] = [SparsityConfig::NAME];
+pub const RECIPES: [&str; 3] = [
+    SparsityConfig::NAME,
+    RecallConfig::NAME,
+    FeasibleConfig::NAME,
+];
 
 /// One line of `sweep.json`.
 #[derive(Debug, Serialize)]
@@ -58,6 +64,8 @@ fn dispatch(
 ) -> Result<(serde_json::Value, Verdict)> {
     match recipe {
         SparsityConfig::NAME => run_point::<SparsityConfig>(table, out, quiet),
+        RecallConfig::NAME => run_point::<RecallConfig>(table, out, quiet),
+        FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, quiet),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }
