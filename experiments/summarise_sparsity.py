@@ -1,12 +1,16 @@
-"""Summarises the controlled-sparsity sweep of experiments/sparsity_digits.sh against spec 02."""
+"""Summarises the controlled-sparsity sweeps of experiments/sparsity_digits.toml and
+experiments/sparsity_digits_penalty.toml against the claim of docs/sparsity.md.
+
+    python3 experiments/summarise_sparsity.py RUN_DIR [RUN_DIR ...] DEST
+"""
 import json, pathlib, statistics, sys
 
-runs = pathlib.Path(sys.argv[1])
-dest = pathlib.Path(sys.argv[2])
+dest = pathlib.Path(sys.argv[-1])
 rows, pen = [], []
-for d in sorted(runs.iterdir()):
-    m = json.loads((d / "metrics.json").read_text())
-    (pen if m.get("penalty") is not None else rows).append(m)
+for runs in map(pathlib.Path, sys.argv[1:-1]):
+    for d in sorted(p for p in runs.iterdir() if (p / "metrics.json").is_file()):
+        m = json.loads((d / "metrics.json").read_text())
+        (pen if m.get("penalty") is not None else rows).append(m)
 
 targets = sorted({m["target"] for m in rows})
 table, ok = [], True

@@ -14,9 +14,9 @@
 //! 2. **Matmul**: `C = A·B` with `A, B` of shape `n×n` (`--matmul-n`, 1024 by default),
 //!    `2·n³` FLOP, timed over `--matmul-reps` products after one untimed product.
 //!
-//! The data and initial weights are fixed by `--seed` (host-side splitmix64 and the seeded
-//! [`MlpConfig::init`]), so the final loss (`objective`) is comparable across builds: options
-//! that only change the speed must give the same value up to f32 rounding.
+//! The data and initial weights are fixed by `--seed` (host-side SplitMix64 of `rein_testing::rng`
+//! and the seeded [`MlpConfig::init`]), so the final loss (`objective`) is comparable across
+//! builds: options that only change the speed must give the same value up to f32 rounding.
 
 use std::time::Instant;
 
@@ -28,6 +28,7 @@ use rein::optim::{Adam, AdamConfig};
 use rein::scheme::Unconstrained;
 use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraints};
 use rein_nn::{Mlp, MlpConfig};
+use rein_testing::rng::SplitMix64;
 
 use crate::common::CommonArgs;
 use crate::report::{Quality, RunReport, StepStats};
@@ -72,23 +73,6 @@ impl Cmp<Mlp> for Ce {
     }
 }
 
-/// splitmix64: a tiny seeded generator for the synthetic data (no extra dependency).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `[-1, 1)`, 24 bits of mantissa.
-    fn unit_f32(&mut self) -> f32 {
-        ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    }
-}
-
 /// Matmul FLOPs of one training step of the probe MLP on a batch of `b` (see the module docs).
 pub fn mlp_step_flops(b: usize) -> f64 {
     let layers: Vec<f64> = WIDTHS.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
@@ -111,8 +95,9 @@ fn process_cpu_ns() -> Option<f64> {
     Some(total)
 }
 
-fn random_matrix(rng: &mut SplitMix, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
-    let v: Vec<f32> = (0..rows * cols).map(|_| rng.unit_f32()).collect();
+/// A `rows x cols` matrix uniform in `[-1, 1)` (24 random bits per entry).
+fn random_matrix(rng: &mut SplitMix64, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    let v: Vec<f32> = (0..rows * cols).map(|_| rng.symmetric_f32()).collect();
     Tensor::from_data(TensorData::new(v, [rows, cols]), device)
 }
 
@@ -125,7 +110,7 @@ pub fn run(args: &CpuProbeArgs) -> Result<RunReport> {
         bail!("cpu-probe generates its data from --seed; it has no problem file to write");
     }
     let device = args.common.open_device()?;
-    let mut rng = SplitMix(args.common.seed);
+    let mut rng = SplitMix64::new(args.common.seed);
     let classes = WIDTHS[3] as u64;
     let data: Vec<(Tensor<2>, Tensor<1, Int>)> = (0..args.batches)
         .map(|_| {
@@ -248,19 +233,5 @@ mod tests {
         let expect = 2.0 * 128.0 * (266_200.0 * 2.0 + 31_000.0);
         assert_eq!(mlp_step_flops(128), expect);
         assert!((mlp_step_flops(128) - 144.2e6).abs() < 0.1e6);
-    }
-
-    #[test]
-    fn splitmix_is_seeded_and_in_range() {
-        let draw = |seed| {
-            let mut r = SplitMix(seed);
-            (0..1000).map(|_| r.unit_f32()).collect::<Vec<_>>()
-        };
-        let a = draw(1);
-        assert_eq!(a, draw(1));
-        assert_ne!(a, draw(2));
-        assert!(a.iter().all(|v| (-1.0..1.0).contains(v)));
-        let mean = a.iter().sum::<f32>() / a.len() as f32;
-        assert!(mean.abs() < 0.1, "mean {mean}");
     }
 }

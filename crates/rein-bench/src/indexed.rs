@@ -1,7 +1,7 @@
-//! Workload 2 of spec 07: an *indexed* inequality group of `n` constraints (one per "sample"),
-//! of which `observed` are evaluated per step. Time per step must be flat in `n`.
+//! Workload 2 of `bench/README.md`: an *indexed* inequality group of `n` constraints (one per
+//! "sample"), of which `observed` are evaluated per step. Time per step must be flat in `n`.
 //!
-//! The same problem as `crates/rein/benches/indexed_multipliers.rs`:
+//! The same problem as `crates/rein/benches/indexed_multipliers.rs` ([`PerSample`]):
 //!
 //! ```text
 //! min_x ||x - 1||^2   s.t.   a_i . x - b_i <= 0   for every i < n,     x in R^4
@@ -24,23 +24,21 @@
 //! (`multipliers.per_sample.last_batch`, `constraints.per_sample.last_batch`, at the final
 //! `x`); `extra.lambda_sum`, `lambda_max`, `lambda_positive` over all `n` multipliers.
 
-use std::collections::HashSet;
-
 use anyhow::{Context, Result, bail};
-use burn::tensor::{Tensor, TensorData};
 use clap::Args;
 use rein::dual::DualSgd;
 use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::AlternatingDualPrimal;
-use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
+use rein::{ConstrainedOptimizer, Constraint, Constraints};
+use rein_testing::problems::{PER_SAMPLE, PerSample, PerSampleBatch, PerSampleRows, Point};
+use rein_testing::rng::SplitMix64;
 
 use crate::common::CommonArgs;
 use crate::problem_file::ProblemFile;
 use crate::report::{Quality, RunReport};
-use crate::tiny_cmp::{Point, SplitMix};
 
 /// Name of the constraint group on both sides.
-pub const GROUP: &str = "per_sample";
+pub const GROUP: &str = PER_SAMPLE;
 
 /// `rein-bench indexed`.
 #[derive(Args, Debug, Clone)]
@@ -67,13 +65,6 @@ pub struct IndexedArgs {
     pub dual_lr: f64,
 }
 
-/// Sample `i`'s constraint row `(a_i, b_i)`: a pure function of `i` (as in the criterion bench).
-fn sample(i: usize, dim: usize) -> (Vec<f64>, f64) {
-    let mut rng = SplitMix(i as u64 ^ 0xA5A5_A5A5_A5A5_A5A5);
-    let a = (0..dim).map(|_| rng.symmetric()).collect();
-    (a, rng.unit())
-}
-
 fn variant(n: usize, observed: usize) -> String {
     format!("n={n},observed={observed}")
 }
@@ -85,23 +76,17 @@ fn write_problem(args: &IndexedArgs) -> Result<()> {
             "need 1 <= --observed <= --n, --batches >= 1, --dim >= 1 (got observed = {k}, n = {n}, batches = {nb}, dim = {dim})"
         );
     }
-    let mut rng = SplitMix(args.common.seed ^ 0x1DE0_0000_0000_0000 ^ n as u64);
+    let mut rng = SplitMix64::new(args.common.seed ^ 0x1DE0_0000_0000_0000 ^ n as u64);
     let (mut indices, mut a, mut b) = (
         Vec::with_capacity(nb * k),
         Vec::with_capacity(nb * k * dim),
         Vec::with_capacity(nb * k),
     );
     for _ in 0..nb {
-        let mut seen = HashSet::with_capacity(k);
-        while seen.len() < k {
-            let i = (rng.next_u64() % n as u64) as usize;
-            if seen.insert(i) {
-                let (ai, bi) = sample(i, dim);
-                indices.push(i as i64);
-                a.extend_from_slice(&ai);
-                b.push(bi);
-            }
-        }
+        let rows = PerSampleRows::draw(&mut rng, k, n, dim);
+        indices.extend(rows.indices.iter().map(|&i| i as i64));
+        a.extend(rows.a);
+        b.extend(rows.b);
     }
     let mut p = ProblemFile::new();
     p.set_meta("workload", "indexed");
@@ -118,38 +103,6 @@ fn write_problem(args: &IndexedArgs) -> Result<()> {
     p.put_f64("b", &[nb, k], &b)?;
     p.put_f64("x0", &[dim], &vec![0.0; dim])?;
     p.write(args.common.problem_path()?)
-}
-
-/// One precomputed batch: observed indices and their rows as constant tensors.
-struct Batch {
-    indices: Vec<usize>,
-    a: Tensor<2>,
-    b: Tensor<1>,
-}
-
-/// `min ||x - 1||^2 s.t. a_i . x - b_i <= 0` for the observed samples.
-struct PerSample {
-    dim: usize,
-    observed: usize,
-}
-
-impl Cmp<Point> for PerSample {
-    type Batch = Batch;
-
-    fn compute_cmp_state(&mut self, model: &Point, batch: &Batch) -> rein::Result<CmpState> {
-        let x = model.x.val();
-        let g = batch
-            .a
-            .clone()
-            .matmul(x.clone().reshape([self.dim, 1]))
-            .reshape([self.observed])
-            - batch.b.clone();
-        let d = x.sub_scalar(1.0);
-        Ok(CmpState::new().loss((d.clone() * d).sum()).observe(
-            GROUP,
-            ConstraintState::new(g).indices(batch.indices.clone()),
-        ))
-    }
 }
 
 /// `rein-bench indexed`.
@@ -178,20 +131,17 @@ pub fn run(args: &IndexedArgs) -> Result<Option<RunReport>> {
         bail!("problem tensor `indices` holds {bad}, outside 0..{n}");
     }
     let device = args.common.open_device()?;
-    let data: Vec<Batch> = (0..nb)
-        .map(|j| Batch {
-            indices: indices[j * k..(j + 1) * k]
-                .iter()
-                .map(|&i| i as usize)
-                .collect(),
-            a: Tensor::from_data(
-                TensorData::new(a[j * k * dim..(j + 1) * k * dim].to_vec(), [k, dim]),
+    let data: Vec<PerSampleBatch> = (0..nb)
+        .map(|j| {
+            PerSampleBatch::new(
+                indices[j * k..(j + 1) * k]
+                    .iter()
+                    .map(|&i| i as usize)
+                    .collect(),
+                &a[j * k * dim..(j + 1) * k * dim],
+                &b[j * k..(j + 1) * k],
                 &device,
-            ),
-            b: Tensor::from_data(
-                TensorData::new(b[j * k..(j + 1) * k].to_vec(), [k]),
-                &device,
-            ),
+            )
         })
         .collect();
     let constraints = Constraints::new().add(Constraint::inequality(GROUP, n).indexed())?;
@@ -200,8 +150,8 @@ pub fn run(args: &IndexedArgs) -> Result<Option<RunReport>> {
         DualSgd::new(p.meta_f64("dual_lr")?)?,
         constraints,
     )?;
-    let mut model = Point::new(&x0, &device);
-    let mut problem = PerSample { dim, observed: k };
+    let mut model = Point::on(&x0, &device);
+    let mut problem = PerSample;
     let mut t = 0usize;
     let step_ns = args.common.time_steps(|| {
         opt.step(&mut problem, &mut model, &data[t % nb])
@@ -211,7 +161,7 @@ pub fn run(args: &IndexedArgs) -> Result<Option<RunReport>> {
     })?;
 
     // Quality, on the host (not timed).
-    let x = model.values()?;
+    let x = model.values();
     let lambda = opt
         .constraints()
         .get(GROUP)

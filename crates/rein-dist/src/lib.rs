@@ -1,4 +1,4 @@
-//! Data-parallel rein over MPI (spec 04, "Distributed").
+//! Data-parallel rein over MPI (docs/shampoo.md, "Distributed"; README, "Data-parallel training").
 //!
 //! [`MpiCommunicator`] (feature `mpi`) implements [`rein::dist::Communicator`] over an MPI
 //! communicator, so [`rein::dist::DataParallel`] and [`rein::dist::DistributedCmp`] run under

@@ -2,28 +2,12 @@
 //! to double precision (f64 tensors take libm's scalar `exp`, not the SIMD one). A separate test
 //! binary because the flex dtype is a process-wide setting.
 
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use rein_nn::l0::GateRng;
 use rein_nn::l0::fused::{expected_l0_sum, sample};
 use rein_nn::l0::hard_concrete::{expected_l0, sample_unfused};
-
-fn device() -> Device {
-    let mut d = Device::flex();
-    // An error only means the dtype was configured already.
-    let _ = d.configure(FloatDType::F64);
-    d.autodiff()
-}
-
-fn host(t: &Tensor<1>) -> Vec<f64> {
-    t.to_data().convert::<f64>().try_into_vec::<f64>().unwrap()
-}
-
-fn max_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
+use rein_testing::device::{device, host};
+use rein_testing::linalg::max_abs_diff;
 
 #[test]
 fn fused_kernels_match_in_double_precision() {
@@ -46,14 +30,14 @@ fn fused_kernels_match_in_double_precision() {
     };
     let ((z, g), (z_ref, g_ref)) = (run_sample(true), run_sample(false));
     assert!(
-        max_diff(&z, &z_ref) < 1e-13,
+        max_abs_diff(&z, &z_ref) < 1e-13,
         "values {}",
-        max_diff(&z, &z_ref)
+        max_abs_diff(&z, &z_ref)
     );
     assert!(
-        max_diff(&g, &g_ref) < 1e-12,
+        max_abs_diff(&g, &g_ref) < 1e-12,
         "grads {}",
-        max_diff(&g, &g_ref)
+        max_abs_diff(&g, &g_ref)
     );
 
     let x = leaf();
@@ -64,8 +48,8 @@ fn fused_kernels_match_in_double_precision() {
     let g_ref = host(&y.grad(&e_ref.backward()).unwrap());
     assert!((host(&e)[0] - host(&e_ref)[0]).abs() < 1e-12);
     assert!(
-        max_diff(&g, &g_ref) < 1e-14,
+        max_abs_diff(&g, &g_ref) < 1e-14,
         "grads {}",
-        max_diff(&g, &g_ref)
+        max_abs_diff(&g, &g_ref)
     );
 }

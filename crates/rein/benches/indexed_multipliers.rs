@@ -7,11 +7,13 @@
 //!
 //! Setup, per (dual optimizer, n):
 //! * model: a [`Point`] of `DIM = 4` float64 parameters on the flex CPU device (with autodiff);
-//! * problem: `min ||x - 1||^2 s.t. a_i . x - b_i <= 0` for every sample `i < n`, with
+//! * problem: [`PerSample`] (`rein_testing::problems`, the problem of `rein-bench indexed` too):
+//!   `min ||x - 1||^2 s.t. a_i . x - b_i <= 0` for every sample `i < n`, with
 //!   `a_i in [-1, 1]^4`, `b_i in [0, 1]` a deterministic function of `i` (no O(n) data table,
 //!   so only the multiplier store grows with `n`); `x = 0` is feasible;
 //! * batches: 64 precomputed batches of 256 distinct indices drawn by a seeded SplitMix64, with
-//!   their `a_i, b_i` rows; the benchmark cycles through them;
+//!   their `a_i, b_i` rows as constant tensors (built before timing); the benchmark cycles
+//!   through them;
 //! * scheme: [`AlternatingDualPrimal`] with primal SGD (lr 1e-3) and the dual optimizer under
 //!   test: `DualSgd` (lr 1e-2), `DualAdam` (lr 1e-2), `NuPi` (lr 1e-2, kappa_p 1, kappa_i 1,
 //!   nu 0.5).
@@ -24,17 +26,17 @@
 //! Run: `cargo bench -p rein --bench indexed_multipliers` (or `bench/indexed.sh`, which also
 //! writes `bench/results/indexed_multipliers.json`).
 
-use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
-use burn::module::{Module, Param};
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 use criterion::{BenchmarkId, Criterion};
 use rein::dual::{DualAdam, DualOptimizer, DualSgd, NuPi};
 use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::AlternatingDualPrimal;
-use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
+use rein::{ConstrainedOptimizer, Constraint, Constraints};
+use rein_testing::device::device;
+use rein_testing::problems::{PER_SAMPLE, PerSample, PerSampleBatch, PerSampleRows, Point};
+use rein_testing::rng::SplitMix64;
 
 /// Number of model parameters.
 const DIM: usize = 4;
@@ -47,98 +49,16 @@ const SIZES: [usize; 3] = [1_000, 10_000, 1_000_000];
 /// Seed of the index sampler.
 const SEED: u64 = 0x5EED;
 
-fn device() -> Device {
-    let mut d = Device::flex();
-    // An error only means the dtype was configured already.
-    let _ = d.configure(FloatDType::F64);
-    d.autodiff()
-}
-
-/// The model: a vector of parameters.
-#[derive(Module, Debug)]
-struct Point {
-    x: Param<Tensor<1>>,
-}
-
-/// SplitMix64.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Sample `i`'s constraint row `(a_i, b_i)`: a pure function of `i`.
-fn sample(i: usize) -> ([f64; DIM], f64) {
-    let mut rng = SplitMix(i as u64 ^ 0xA5A5_A5A5_A5A5_A5A5);
-    let mut a = [0.0; DIM];
-    for v in &mut a {
-        *v = 2.0 * rng.unit() - 1.0;
-    }
-    (a, rng.unit())
-}
-
-/// One minibatch: observed indices and their rows, row-major.
-struct Batch {
-    indices: Vec<usize>,
-    a: Vec<f64>,
-    b: Vec<f64>,
-}
-
-/// `BATCHES` batches of `OBSERVED` distinct indices drawn uniformly from `0..range`.
-fn batches(range: usize) -> Vec<Batch> {
-    let mut rng = SplitMix(SEED ^ range as u64);
+/// `BATCHES` batches of `OBSERVED` distinct indices drawn uniformly from `0..range`, with their
+/// rows, as tensors on the device.
+fn batches(range: usize) -> Vec<PerSampleBatch> {
+    let mut rng = SplitMix64::new(SEED ^ range as u64);
     (0..BATCHES)
         .map(|_| {
-            let mut seen = HashSet::with_capacity(OBSERVED);
-            let mut indices = Vec::with_capacity(OBSERVED);
-            while indices.len() < OBSERVED {
-                let i = (rng.next_u64() % range as u64) as usize;
-                if seen.insert(i) {
-                    indices.push(i);
-                }
-            }
-            let (mut a, mut b) = (
-                Vec::with_capacity(OBSERVED * DIM),
-                Vec::with_capacity(OBSERVED),
-            );
-            for &i in &indices {
-                let (ai, bi) = sample(i);
-                a.extend_from_slice(&ai);
-                b.push(bi);
-            }
-            Batch { indices, a, b }
+            let rows = PerSampleRows::draw(&mut rng, OBSERVED, range, DIM);
+            PerSampleBatch::from_rows(&rows, &device())
         })
         .collect()
-}
-
-/// `min ||x - 1||^2 s.t. a_i . x - b_i <= 0` for the observed samples.
-struct PerSample;
-
-impl Cmp<Point> for PerSample {
-    type Batch = Batch;
-
-    fn compute_cmp_state(&mut self, model: &Point, batch: &Batch) -> rein::Result<CmpState> {
-        let x = model.x.val();
-        let dev = x.device();
-        let a = Tensor::<2>::from_data(TensorData::new(batch.a.clone(), [OBSERVED, DIM]), &dev);
-        let b = Tensor::<1>::from_data(TensorData::new(batch.b.clone(), [OBSERVED]), &dev);
-        let g = a.matmul(x.clone().reshape([DIM, 1])).reshape([OBSERVED]) - b;
-        let d = x.sub_scalar(1.0);
-        Ok(CmpState::new().loss((d.clone() * d).sum()).observe(
-            "per_sample",
-            ConstraintState::new(g).indices(batch.indices.clone()),
-        ))
-    }
 }
 
 /// Benchmarks one step of `dual` on a group of `n` entries, observing indices drawn from
@@ -151,14 +71,13 @@ fn bench_one(
     n: usize,
     range: usize,
 ) {
-    let dev = device();
     let mut g = c.benchmark_group(group);
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
     let data = batches(range);
     let constraints = Constraints::new()
-        .add(Constraint::inequality("per_sample", n).indexed())
+        .add(Constraint::inequality(PER_SAMPLE, n).indexed())
         .expect("valid constraint");
     let mut opt = AlternatingDualPrimal::new(
         Sgd::new(SgdConfig::new(1e-3)).expect("valid lr"),
@@ -166,12 +85,7 @@ fn bench_one(
         constraints,
     )
     .expect("valid optimizer");
-    let mut model = Point {
-        x: Param::from_tensor(Tensor::from_data(
-            TensorData::new(vec![0.0; DIM], [DIM]),
-            &dev,
-        )),
-    };
+    let mut model = Point::new(&[0.0; DIM]);
     let mut k = 0usize;
     g.bench_function(BenchmarkId::new(name, n), |bench| {
         bench.iter(|| {
@@ -185,7 +99,7 @@ fn bench_one(
     g.finish();
     let lambda = opt
         .constraints()
-        .get("per_sample")
+        .get(PER_SAMPLE)
         .and_then(|e| e.multipliers())
         .expect("multipliers");
     assert!(lambda.iter().all(|l| l.is_finite() && *l >= 0.0));

@@ -30,12 +30,12 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::{Batch, LeNet5, Mlp, Net, Rng, grads, lenet5_macs, mlp_macs, shampoo_flops, shapes};
+use common::{Batch, LeNet5, Mlp, Net, grads, lenet5_macs, mlp_macs, shampoo_flops, shapes};
 use criterion::{BenchmarkId, Criterion, SamplingMode};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, Par};
+use faer::Mat;
 use rein::optim::shampoo::{FactorPrecision, RootMethod, RootPrecision, inverse_root};
 use rein::optim::{Adam, AdamConfig, ParamGrads, PrimalOptimizer, Shampoo, ShampooConfig};
+use rein_testing::rng::SplitMix64;
 
 /// One optimizer step on a model.
 type StepFn<M> = Box<dyn FnMut(M, &ParamGrads) -> M>;
@@ -162,24 +162,9 @@ fn training_steps(c: &mut Criterion) {
     run_setup(c, "lenet5", &LeNet5::new, &data, lenet5_macs(), 128, big);
 }
 
-/// An SPD matrix with eigenvalues spread geometrically over `[1, cond]`.
+/// An SPD matrix with eigenvalues spread geometrically over `[1, cond]`, seeded by its size.
 fn spd(n: usize, cond: f64) -> Mat<f64> {
-    let mut rng = Rng(n as u64);
-    let g = Mat::<f64>::from_fn(n, n, |_, _| rng.next());
-    let q = g.qr().compute_Q();
-    let qd = Mat::<f64>::from_fn(n, n, |i, j| {
-        q[(i, j)] * cond.powf(j as f64 / (n - 1) as f64)
-    });
-    let mut a = Mat::<f64>::zeros(n, n);
-    matmul(
-        a.as_mut(),
-        Accum::Replace,
-        &qd,
-        q.transpose(),
-        1.0,
-        Par::Seq,
-    );
-    Mat::from_fn(n, n, |i, j| 0.5 * (a[(i, j)] + a[(j, i)]))
+    rein_testing::linalg::spd(n, cond, &mut SplitMix64::new(n as u64))
 }
 
 fn roots(c: &mut Criterion) {

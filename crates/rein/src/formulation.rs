@@ -1,6 +1,6 @@
 //! Formulations: how a constraint enters the primal and dual Lagrangians.
 //!
-//! Notation (spec 01-core): `g^`, `h^` differentiable violations, `g`, `h` strict ones,
+//! Notation (docs/core.md): `g^`, `h^` differentiable violations, `g`, `h` strict ones,
 //! `sg()` stop-gradient, `lambda`/`mu` the multipliers at the observed entries, `c` the penalty
 //! coefficient.
 //!

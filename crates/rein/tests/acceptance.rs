@@ -1,31 +1,31 @@
-//! The acceptance cases of spec 01-core, in float64, with the closed forms computed here.
+//! The acceptance cases of rein's core (formulations x schemes), in float64, against closed forms
+//! and KKT points computed on the host (`rein_testing::linalg`).
 //! Every scheme x formulation combination that applies must reach the KKT point.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::*;
 use rein::dual::{DualOptimizer, DualSgd};
 use rein::optim::{Momentum, Sgd, SgdConfig};
-use rein::scheme::{
-    AlternatingDualPrimal, AlternatingPrimalDual, Extragradient, SimultaneousGda, Unconstrained,
-};
+use rein::scheme::SchemeKind;
 use rein::{
     CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
     PenaltyCoefficient,
 };
+use rein_testing::linalg::{kkt_point, min_norm_equality};
+use rein_testing::prelude::*;
+use rein_testing::problems::MinNormLinear;
 
-const SCHEMES: [&str; 4] = [
-    "simultaneous",
-    "dual-primal",
-    "primal-dual",
-    "extragradient",
+/// The schemes with a dual step (the unconstrained one is checked on penalty problems).
+const SCHEMES: [SchemeKind; 4] = [
+    SchemeKind::Simultaneous,
+    SchemeKind::AlternatingDualPrimal,
+    SchemeKind::AlternatingPrimalDual,
+    SchemeKind::Extragradient,
 ];
 
-/// Runs `steps` steps of the named scheme; returns the final point and the multipliers of
-/// every constraint (in registration order).
+/// Runs `steps` steps of `scheme` (built at run time: no `match` over the scheme types);
+/// returns the final point and the multipliers of every constraint (in registration order).
 fn solve<F: FnMut(Tensor<1>) -> CmpState>(
-    scheme: &str,
+    scheme: SchemeKind,
     primal: Sgd,
     dual: impl DualOptimizer + 'static,
     constraints: Constraints,
@@ -33,57 +33,19 @@ fn solve<F: FnMut(Tensor<1>) -> CmpState>(
     x0: &[f64],
     steps: usize,
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
-    fn run<S: ConstrainedOptimizer, F: FnMut(Tensor<1>) -> CmpState>(
-        mut opt: S,
-        problem: F,
-        x0: &[f64],
-        steps: usize,
-    ) -> (Vec<f64>, Vec<Vec<f64>>) {
-        let mut p = FnProblem(problem);
-        let mut model = Point::new(x0);
-        for _ in 0..steps {
-            opt.step(&mut p, &mut model, &()).expect("step");
-        }
-        let lambdas = opt
-            .constraints()
-            .iter()
-            .map(|c| c.multipliers().map(<[f64]>::to_vec).unwrap_or_default())
-            .collect();
-        (model.values(), lambdas)
+    let dual: Option<Box<dyn DualOptimizer>> = scheme.has_dual_step().then(|| Box::new(dual) as _);
+    let mut opt = scheme.build(primal, dual, constraints).expect("scheme");
+    let mut p = FnProblem(problem);
+    let mut model = Point::new(x0);
+    for _ in 0..steps {
+        opt.step(&mut p, &mut model, &()).expect("step");
     }
-    match scheme {
-        "simultaneous" => run(
-            SimultaneousGda::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "dual-primal" => run(
-            AlternatingDualPrimal::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "primal-dual" => run(
-            AlternatingPrimalDual::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "extragradient" => run(
-            Extragradient::new(primal, dual, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        "unconstrained" => run(
-            Unconstrained::new(primal, constraints).unwrap(),
-            problem,
-            x0,
-            steps,
-        ),
-        other => panic!("unknown scheme {other}"),
-    }
+    let lambdas = opt
+        .constraints()
+        .iter()
+        .map(|c| c.multipliers().map(<[f64]>::to_vec).unwrap_or_default())
+        .collect();
+    (model.values(), lambdas)
 }
 
 fn sgd(lr: f64) -> Sgd {
@@ -103,6 +65,7 @@ fn with_formulation(c: Constraint, f: Formulation, coefficient: f64) -> Constrai
 fn equality_min_norm_on_a_line() {
     // min x^2 + y^2  s.t.  x + y - 1 = 0  ->  x* = (1/2, 1/2), mu* = -1 (L = f + mu h).
     let (x_star, mu_star) = (vec![0.5, 0.5], -1.0);
+    let line = MinNormLinear::from_rows(&[vec![1.0, 1.0]], &[1.0], "line");
     for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
         for scheme in SCHEMES {
             let cs = Constraints::new()
@@ -113,13 +76,7 @@ fn equality_min_norm_on_a_line() {
                 sgd(0.1),
                 DualSgd::new(0.2).unwrap(),
                 cs,
-                |x: Tensor<1>| {
-                    let h = x.clone().sum().sub_scalar(1.0);
-                    state_with(
-                        Some((x.clone() * x).sum()),
-                        vec![("line", ConstraintState::new(h))],
-                    )
-                },
+                |x| line.state(x),
                 &[2.0, -1.0],
                 2000,
             );
@@ -135,6 +92,15 @@ fn equality_min_norm_on_a_line() {
     }
 }
 
+/// `min (x - 2)^2 s.t. x - 1 <= 0` (constraint `bound`).
+fn bound_problem(x: Tensor<1>) -> CmpState {
+    let d = x.clone().sub_scalar(2.0);
+    state_with(
+        Some((d.clone() * d).sum()),
+        vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
+    )
+}
+
 #[test]
 fn inequality_active_bound() {
     // min (x - 2)^2  s.t.  x - 1 <= 0  ->  x* = 1, lambda* = 2.
@@ -148,13 +114,7 @@ fn inequality_active_bound() {
                 sgd(0.1),
                 DualSgd::new(0.2).unwrap(),
                 cs,
-                |x: Tensor<1>| {
-                    let d = x.clone().sub_scalar(2.0);
-                    state_with(
-                        Some((d.clone() * d).sum()),
-                        vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
-                    )
-                },
+                bound_problem,
                 &[-3.0],
                 2000,
             );
@@ -179,17 +139,11 @@ fn inequality_bound_by_quadratic_penalty() {
         )
         .unwrap();
     let (x, _) = solve(
-        "unconstrained",
+        SchemeKind::Unconstrained,
         sgd(1.0 / (2.0 + c)),
         DualSgd::new(0.0).unwrap(),
         cs,
-        |x: Tensor<1>| {
-            let d = x.clone().sub_scalar(2.0);
-            state_with(
-                Some((d.clone() * d).sum()),
-                vec![("bound", ConstraintState::new(x.sub_scalar(1.0)))],
-            )
-        },
+        bound_problem,
         &[3.0],
         200,
     );
@@ -232,7 +186,7 @@ fn equality_on_a_circle() {
 
 /// Random well-conditioned constraint matrices: identity-dominated rows, scaled.
 fn random_problem(seed: u64, n: usize, m: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut a = rng.matrix(m, n);
     for (i, row) in a.iter_mut().enumerate() {
         row[i] += 2.0;
@@ -253,14 +207,8 @@ fn check_random_kkt(
     label: &str,
 ) {
     let n = x_star.len();
-    let name = constraint().name().to_string();
-    let problem = |x: Tensor<1>| {
-        let g = matvec(m_mat, x.clone()) - constant(r);
-        state_with(
-            Some((x.clone() * x).sum()),
-            vec![(name.as_str(), ConstraintState::new(g))],
-        )
-    };
+    let linear = MinNormLinear::from_rows(m_mat, r, constraint().name());
+    let problem = |x| linear.state(x);
     for f in [Formulation::Lagrangian, Formulation::AugmentedLagrangian] {
         for scheme in SCHEMES {
             let cs = Constraints::new()
@@ -298,7 +246,7 @@ fn check_random_kkt(
     let lr = 1.0 / (2.0 + c * 5.0);
     let opt = Sgd::new(SgdConfig::new(lr).momentum(Momentum::Nesterov(0.99))).unwrap();
     let (x, _) = solve(
-        "unconstrained",
+        SchemeKind::Unconstrained,
         opt,
         DualSgd::new(0.0).unwrap(),
         cs,
@@ -316,7 +264,8 @@ fn check_random_kkt(
 fn random_inequality_kkt_every_scheme_and_formulation() {
     for (seed, n) in [(1, 5), (2, 8), (3, 10)] {
         let (a, b) = random_problem(seed, n, 5);
-        let (x_star, l_star) = qp_inequality(&a, &b);
+        let (x_star, l_star) =
+            kkt_point(&a, &b).expect("A has full row rank: A x <= b is feasible");
         assert!(
             l_star.iter().any(|l| *l > 1e-3),
             "seed {seed}: need an active constraint"
@@ -338,9 +287,7 @@ fn random_equality_kkt_every_scheme_and_formulation() {
     for (seed, n) in [(11, 5), (12, 8), (13, 10)] {
         let (c_mat, d) = random_problem(seed, n, 5);
         // Closed form: x* = C^T (C C^T)^-1 d, mu* = -2 (C C^T)^-1 d.
-        let y = solve_linear(&gram(&c_mat), &d);
-        let x_star = at_y(&c_mat, &y);
-        let mu_star: Vec<f64> = y.iter().map(|v| -2.0 * v).collect();
+        let (x_star, mu_star) = min_norm_equality(&c_mat, &d);
         let label = format!("Cx=d seed {seed}");
         check_random_kkt(
             || Constraint::equality("Cx=d", 5),
@@ -351,10 +298,6 @@ fn random_equality_kkt_every_scheme_and_formulation() {
             &label,
         );
     }
-}
-
-fn solve_linear(m: &[Vec<f64>], r: &[f64]) -> Vec<f64> {
-    common::solve(m, r)
 }
 
 #[test]

@@ -1,12 +1,9 @@
 //! Resume-after-N equals the uninterrupted run bit for bit; bad checkpoint files are clear
 //! errors.
 
-mod common;
-
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Tensor, TensorData};
-use common::*;
 use rein::dual::NuPi;
 use rein::optim::{Adam, AdamConfig, Momentum, ParamGroup, Sgd, SgdConfig};
 use rein::scheme::{AlternatingDualPrimal, Extragradient};
@@ -14,6 +11,8 @@ use rein::{
     Checkpoint, Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints,
     Formulation, PenaltyCoefficient, PenaltyUpdater, ReinError, Result, Stateful,
 };
+use rein_testing::params::deterministic;
+use rein_testing::prelude::*;
 
 #[derive(Module, Debug)]
 struct Net {
@@ -29,20 +28,11 @@ fn net() -> Net {
         a: LinearConfig::new(3, 4).init(&d),
         b: LinearConfig::new(4, 2).init(&d),
     };
-    let mut shapes = rein::StateDict::new();
-    shapes.put_module("m", &random);
-    let mut fixed = rein::StateDict::new();
-    let mut rng = Rng(99);
-    for k in shapes.keys() {
-        let shape = shapes.get_data(k).unwrap().shape().clone();
-        let values: Vec<f64> = rng
-            .vector(shape.num_elements())
-            .iter()
-            .map(|v| 0.5 * v)
-            .collect();
-        fixed.put_data(k, TensorData::new(values, shape));
-    }
-    fixed.load_module("m", random).unwrap()
+    let mut rng = SplitMix64::new(99);
+    deterministic(random, |shape| {
+        let n = shape.iter().product();
+        rng.vector(n).iter().map(|v| 0.5 * v).collect::<Vec<f64>>()
+    })
 }
 
 /// Eight samples; each step observes four of them (by step parity): loss = 1 - mean output,
@@ -88,7 +78,7 @@ fn constraints() -> Constraints {
 }
 
 fn inputs() -> Tensor<2> {
-    let mut rng = Rng(5);
+    let mut rng = SplitMix64::new(5);
     Tensor::from_data(TensorData::new(rng.vector(24), [8, 3]), &device())
 }
 

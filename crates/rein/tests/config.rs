@@ -2,15 +2,13 @@
 //! strings (no `match` here), configuration errors that name the key, schedules, and a
 //! configured scheme equal bit for bit to the same scheme written with static types.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::{FnProblem, Point, state_with};
 use rein::config::OptimizerConfig;
 use rein::dual::DualSgd;
 use rein::optim::{Adam, AdamConfig};
 use rein::scheme::{AlternatingDualPrimal, SchemeKind};
 use rein::{ConstrainedOptimizer, Constraint, ConstraintState, Constraints, ReinError};
+use rein_testing::prelude::{FnProblem, Point, state_with};
 
 /// `min (x - 2)^2 s.t. x - 1 <= 0`: `x* = 1`, `lambda* = 2`.
 fn problem() -> FnProblem<impl FnMut(Tensor<1>) -> rein::CmpState> {

@@ -4,12 +4,9 @@
 //! indexed per-sample constraint; and the ranks' replicas stay bitwise identical.
 //! The same check over MPI is `crates/rein-dist` (`mpirun -np 2`).
 
-mod common;
-
 use std::rc::Rc;
 
 use burn::tensor::Tensor;
-use common::{Point, Rng, constant, device, matvec};
 use rein::dist::{Communicator, DataParallel, DistributedCmp, SingleProcess, ThreadGroup, shard};
 use rein::dual::DualSgd;
 use rein::optim::{Adam, AdamConfig, Sgd, SgdConfig};
@@ -18,6 +15,7 @@ use rein::{
     Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
     PenaltyCoefficient,
 };
+use rein_testing::prelude::{Point, SplitMix64, constant, device, matvec, max_abs_diff};
 
 const N: usize = 16;
 const D: usize = 4;
@@ -33,7 +31,7 @@ struct Regression {
 
 impl Regression {
     fn new() -> Self {
-        let mut rng = Rng(7);
+        let mut rng = SplitMix64::new(7);
         Self {
             a: rng.matrix(N, D),
             y: rng.vector(N),
@@ -145,7 +143,7 @@ fn two_ranks_equal_the_serial_run_under_every_scheme() {
                 "{scheme} {f:?}: ranks differ"
             );
             // ... and equal to the serial run on the whole batch.
-            let diff = common::max_abs_diff(&serial, &ranks[0]);
+            let diff = max_abs_diff(&serial, &ranks[0]);
             assert!(
                 diff <= 1e-10,
                 "{scheme} {f:?}: max |serial - 2 ranks| = {diff:e}\n{serial:?}\n{:?}",

@@ -1,11 +1,9 @@
-//! Distributed Shampoo (spec 04, "Distributed") on in-process ranks ([`ThreadGroup`]): on 1, 2
-//! and 3 ranks the parameters equal the serial Shampoo's bit for bit (given the same averaged
-//! gradient) and the ranks stay bitwise identical; the blocks are partitioned by the greedy
-//! assignment; inside a constrained scheme with sharded batches the run matches the serial one
-//! on the whole batch; per-rank checkpoints resume bit-exactly; and ranks with different
-//! configurations get an error instead of a hang.
-
-mod common;
+//! Distributed Shampoo (`docs/shampoo.md`, "Distributed Shampoo") on in-process ranks
+//! ([`ThreadGroup`]): on 1, 2 and 3 ranks the parameters equal the serial Shampoo's bit for bit
+//! (given the same averaged gradient) and the ranks stay bitwise identical; the blocks are
+//! partitioned by the greedy assignment; inside a constrained scheme with sharded batches the run
+//! matches the serial one on the whole batch; per-rank checkpoints resume bit-exactly; and ranks
+//! with different configurations get an error instead of a hang.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -13,7 +11,6 @@ use std::rc::Rc;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Tensor, TensorData};
-use common::{Rng, device, max_abs_diff};
 use rein::dist::{Communicator, DistributedCmp, SingleProcess, ThreadGroup, shard};
 use rein::dual::DualSgd;
 use rein::optim::shampoo::{Block, FactorPrecision, RootMethod, assign_ranks, block_list};
@@ -25,6 +22,8 @@ use rein::{
     Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, StateDict,
     Stateful,
 };
+use rein_testing::params::deterministic;
+use rein_testing::prelude::{SplitMix64, device, max_abs_diff};
 
 const SAMPLES: usize = 12;
 const STEPS: usize = 12;
@@ -47,15 +46,8 @@ impl Net {
             b: LinearConfig::new(5, 4).init(&d),
             c: LinearConfig::new(4, 3).init(&d),
         };
-        let mut dict = StateDict::new();
-        dict.put_module("m", &random);
-        let mut rng = Rng(11);
-        let mut fixed = StateDict::new();
-        for k in dict.keys() {
-            let shape = dict.get_data(k).unwrap().shape().clone();
-            fixed.put_data(k, TensorData::new(rng.vector(shape.num_elements()), shape));
-        }
-        fixed.load_module("m", random).unwrap()
+        let mut rng = SplitMix64::new(11);
+        deterministic(random, |shape| rng.vector(shape.iter().product()))
     }
 
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
@@ -92,7 +84,7 @@ struct Data {
 
 impl Data {
     fn new() -> Self {
-        let mut rng = Rng(5);
+        let mut rng = SplitMix64::new(5);
         Self {
             x: rng.matrix(SAMPLES, 6),
             y: rng.matrix(SAMPLES, 3),

@@ -1,17 +1,16 @@
 //! nuPI's identities step by step, and dense vs indexed trajectories of every dual optimizer.
 
-mod common;
-
-use common::*;
 use rein::dual::{DualAdam, DualOptimizer, DualSgd, NuPi, NuPiInit};
 use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::SimultaneousGda;
 use rein::{ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
+use rein_testing::prelude::*;
+use rein_testing::problems::fixed_state;
 
 /// A deterministic error sequence with sign changes.
 fn errors(steps: usize) -> Vec<f64> {
-    let mut rng = Rng(7);
-    (0..steps).map(|_| rng.next()).collect()
+    let mut rng = SplitMix64::new(7);
+    (0..steps).map(|_| rng.symmetric()).collect()
 }
 
 fn run_rule(rule: &dyn DualOptimizer, errs: &[f64], lambda0: f64) -> Vec<f64> {
@@ -111,7 +110,7 @@ fn nupi_rejects_invalid_hyper_parameters() {
 /// observed in a shuffled order) and returns both trajectories.
 fn dense_vs_indexed(dual: impl DualOptimizer + Clone + 'static) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let m = 4;
-    let mut rng = Rng(3);
+    let mut rng = SplitMix64::new(3);
     let seq: Vec<Vec<f64>> = (0..40).map(|_| rng.vector(m)).collect();
     let run = |indexed: bool| {
         let c = Constraint::inequality("c", m);
@@ -132,10 +131,8 @@ fn dense_vs_indexed(dual: impl DualOptimizer + Clone + 'static) -> (Vec<Vec<f64>
             } else {
                 ConstraintState::strict_only(e.clone())
             };
-            let mut p = FnProblem(|x: burn::tensor::Tensor<1>| {
-                state_with(Some(x.sum()), vec![("c", state.clone())])
-            });
-            opt.step(&mut p, &mut model, &()).unwrap();
+            opt.step(&mut fixed_state("c", state), &mut model, &())
+                .unwrap();
             traj.push(
                 opt.constraints()
                     .get("c")
@@ -181,10 +178,8 @@ fn unobserved_indexed_entries_are_neither_updated_nor_decayed() {
     let mut model = Point::new(&[0.0]);
     let step = |opt: &mut SimultaneousGda<Sgd>, model: &mut Point, idx: Vec<usize>, e: Vec<f64>| {
         let st = ConstraintState::strict_only(e).indices(idx);
-        let mut p = FnProblem(|x: burn::tensor::Tensor<1>| {
-            state_with(Some(x.sum()), vec![("per_sample", st.clone())])
-        });
-        opt.step(&mut p, model, &()).unwrap();
+        opt.step(&mut fixed_state("per_sample", st), model, &())
+            .unwrap();
     };
     step(&mut opt, &mut model, vec![5, 17], vec![1.0, 0.5]);
     let after_first = opt

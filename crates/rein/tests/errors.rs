@@ -1,9 +1,6 @@
 //! Bad input gives errors that name the constraint, the field or the value — never a panic.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::*;
 use rein::dual::{DualAdam, DualSgd};
 use rein::optim::{Adam, AdamConfig, Momentum, ParamGroup, Sgd, SgdConfig};
 use rein::scheme::AlternatingDualPrimal;
@@ -11,6 +8,7 @@ use rein::{
     CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
     PenaltyCoefficient, ReinError,
 };
+use rein_testing::prelude::*;
 
 fn step_with(cs: Constraints, state: impl Fn(Tensor<1>) -> CmpState) -> rein::Result<()> {
     let mut opt =

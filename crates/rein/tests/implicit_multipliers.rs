@@ -1,10 +1,7 @@
 //! Implicit multipliers: a model of constraint features learns the KKT multipliers, keeps
 //! them non-negative, generalises to unseen constraints, and checkpoints.
 
-mod common;
-
 use burn::tensor::{Tensor, TensorData};
-use common::*;
 use rein::dual::DualSgd;
 use rein::multiplier::{ImplicitMultiplier, LinearMultiplier};
 use rein::optim::{Sgd, SgdConfig};
@@ -13,6 +10,7 @@ use rein::{
     Checkpoint, ConstrainedOptimizer, Constraint, ConstraintKind, ConstraintState, Constraints,
     ReinError,
 };
+use rein_testing::prelude::*;
 
 /// Bounds `u_i` of `min sum (x_i - 2)^2 s.t. x_i - u_i <= 0`: all active, `lambda*_i = 2 (2 - u_i)`,
 /// an affine function of the feature `u_i` (so a linear multiplier model can represent it).

@@ -5,13 +5,10 @@
 //! A new optimizer joins by one `conformance!` line at the bottom: a factory (given an optional
 //! parameter group) and its first step on `f(x) = 1/2 sum a_i (x_i - c_i)^2`.
 
-mod common;
-
 use std::rc::Rc;
 
 use burn::module::{Module, Param};
 use burn::tensor::{Tensor, TensorData};
-use common::device;
 use rein::config::PrimalConfig;
 use rein::dist::{DataParallel, SingleProcess};
 use rein::optim::{
@@ -19,6 +16,7 @@ use rein::optim::{
     PrimalOptimizer, Projected, Sgd, SgdConfig, Shampoo, ShampooConfig, WeightDecay,
 };
 use rein::{ReinError, StateDict};
+use rein_testing::prelude::device;
 
 /// Two parameters, so that groups and whole-set rules are exercised: a 2x3 matrix and a vector.
 #[derive(Module, Debug)]

@@ -1,10 +1,7 @@
 //! Property tests: projection keeps lambda >= 0; the primal Lagrangian's gradient matches
 //! finite differences for every formulation; the Lagrangian is linear in lambda.
 
-mod common;
-
 use burn::tensor::Tensor;
-use common::*;
 use proptest::prelude::*;
 use rein::dual::{DualAdam, DualOptimizer, DualSgd, NuPi};
 use rein::optim::{Sgd, SgdConfig};
@@ -12,6 +9,8 @@ use rein::scheme::{SimultaneousGda, Unconstrained};
 use rein::{
     ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation, PenaltyCoefficient,
 };
+use rein_testing::prelude::*;
+use rein_testing::problems::fixed_state;
 
 fn multipliers_after(
     dual: impl DualOptimizer + 'static,
@@ -26,8 +25,8 @@ fn multipliers_after(
     let mut all = Vec::new();
     for e in seq {
         let st = ConstraintState::strict_only(e.clone());
-        let mut p = FnProblem(|x: Tensor<1>| state_with(Some(x.sum()), vec![("c", st.clone())]));
-        opt.step(&mut p, &mut model, &()).unwrap();
+        opt.step(&mut fixed_state("c", st), &mut model, &())
+            .unwrap();
         let l = opt
             .constraints()
             .get("c")

@@ -1,15 +1,13 @@
-//! Shampoo's known answers (spec 04): the polar-factor first step, start = infinity equals the
-//! grafted optimizer, per-block grafting norms, the root schedule, the Kronecker quadratic
-//! against gradient descent, bit-exact resume, use inside a constrained scheme, and errors.
-
-mod common;
+//! Shampoo's known answers (`docs/shampoo.md`): the polar-factor first step, start = infinity
+//! equals the grafted optimizer, per-block grafting norms, the root schedule, the Kronecker
+//! quadratic against gradient descent, bit-exact resume, use inside a constrained scheme, and
+//! errors.
 
 use std::collections::BTreeMap;
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Tensor, TensorData};
-use common::*;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use rein::dual::DualSgd;
@@ -20,9 +18,12 @@ use rein::optim::{
 };
 use rein::scheme::SimultaneousGda;
 use rein::{
-    Checkpoint, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, ReinError,
-    StateDict, Stateful,
+    Checkpoint, ConstrainedOptimizer, Constraint, Constraints, ReinError, StateDict, Stateful,
 };
+use rein_testing::linalg::spd;
+use rein_testing::params::deterministic;
+use rein_testing::prelude::*;
+use rein_testing::problems::MinNormLinear;
 
 /// A model with one matrix parameter `w`.
 #[derive(Module, Debug)]
@@ -75,7 +76,7 @@ fn polar(g: &[f64], m: usize, n: usize) -> Vec<f64> {
 #[test]
 fn first_step_is_the_polar_factor() {
     let (m, n, lr) = (4, 3, 0.1);
-    let mut rng = Rng(1);
+    let mut rng = SplitMix64::new(1);
     let (w0, target) = (rng.vector(m * n), rng.vector(m * n));
     let g: Vec<f64> = w0.iter().zip(&target).map(|(w, t)| w - t).collect();
     // Blocks of at most 4: the 4 x 3 matrix is not merged into a vector of 12.
@@ -122,19 +123,12 @@ fn net(seed: u64) -> Net {
         a: LinearConfig::new(3, 4).init(&d),
         b: LinearConfig::new(4, 2).init(&d),
     };
-    let mut dict = StateDict::new();
-    dict.put_module("m", &random);
-    let mut rng = Rng(seed);
-    let mut fixed = StateDict::new();
-    for k in dict.keys() {
-        let shape = dict.get_data(k).unwrap().shape().clone();
-        fixed.put_data(k, TensorData::new(rng.vector(shape.num_elements()), shape));
-    }
-    fixed.load_module("m", random).unwrap()
+    let mut rng = SplitMix64::new(seed);
+    deterministic(random, |shape| rng.vector(shape.iter().product()))
 }
 
 fn net_grads(model: &Net) -> ParamGrads {
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::new(7);
     let x = Tensor::<2>::from_data(TensorData::new(rng.vector(15), [5, 3]), &device());
     let y = Tensor::<2>::from_data(TensorData::new(rng.vector(10), [5, 2]), &device());
     let out = model.b.forward(model.a.forward(x).tanh());
@@ -264,7 +258,7 @@ fn start_at_infinity_equals_the_grafted_optimizer() {
 #[test]
 fn grafted_step_norm_per_block_equals_the_grafting_norm() {
     let (m, n) = (5, 3);
-    let mut rng = Rng(11);
+    let mut rng = SplitMix64::new(11);
     let (w0, target) = (rng.vector(m * n), rng.vector(m * n));
     let eps = 1e-10;
     let mut opt = shampoo(
@@ -325,7 +319,7 @@ fn saved(opt: &Shampoo, what: &str) -> Vec<Vec<u8>> {
 #[test]
 fn roots_change_only_at_the_scheduled_steps() {
     let (m, n) = (4, 3);
-    let mut rng = Rng(2);
+    let mut rng = SplitMix64::new(2);
     let (w0, target) = (rng.vector(m * n), rng.vector(m * n));
     let mut opt = shampoo(
         ShampooConfig::new(0.1)
@@ -357,29 +351,11 @@ fn roots_change_only_at_the_scheduled_steps() {
 #[test]
 fn kronecker_quadratic_needs_ten_times_fewer_steps_than_gradient_descent() {
     let (m, n) = (10, 8);
-    let spd = |k: usize, seed: u64| {
-        let mut rng = Rng(seed);
-        let g = Mat::<f64>::from_fn(k, k, |_, _| rng.next());
-        let q = g.qr().compute_Q();
-        let ev: Vec<f64> = (0..k)
-            .map(|j| 100f64.powf(j as f64 / (k - 1) as f64))
-            .collect();
-        let qd = Mat::<f64>::from_fn(k, k, |i, j| q[(i, j)] * ev[j]);
-        let mut a = Mat::<f64>::zeros(k, k);
-        matmul(
-            a.as_mut(),
-            Accum::Replace,
-            &qd,
-            q.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        let a = Mat::<f64>::from_fn(k, k, |i, j| 0.5 * (a[(i, j)] + a[(j, i)]));
-        (a, 100.0)
-    };
-    let ((a, la), (b, lb)) = (spd(m, 21), spd(n, 22));
+    // Eigenvalues spread over [1, 100]: the Lipschitz constant of each factor is 100.
+    let factor = |k: usize, seed: u64| (spd(k, 100.0, &mut SplitMix64::new(seed)), 100.0);
+    let ((a, la), (b, lb)) = (factor(m, 21), factor(n, 22));
     let lipschitz = la * lb;
-    let e0 = Rng(23).vector(m * n);
+    let e0 = SplitMix64::new(23).vector(m * n);
     let loss = |e: &[f64]| {
         // 1/2 tr(E^T A E B) = 1/2 sum_ij E_ij (A E B)_ij
         let em = Mat::<f64>::from_fn(m, n, |i, j| e[i * n + j]);
@@ -535,13 +511,7 @@ fn shampoo_inside_simultaneous_gda_reaches_the_kkt_point() {
         .add(Constraint::equality("line", 1))
         .unwrap();
     let mut opt = SimultaneousGda::new(primal, DualSgd::new(0.2).unwrap(), cs).unwrap();
-    let mut problem = FnProblem(|x: Tensor<1>| {
-        let h = x.clone().sum().sub_scalar(1.0);
-        state_with(
-            Some((x.clone() * x).sum()),
-            vec![("line", ConstraintState::new(h))],
-        )
-    });
+    let mut problem = MinNormLinear::from_rows(&[vec![1.0, 1.0]], &[1.0], "line");
     let mut model = Point::new(&[2.0, -1.0]);
     for _ in 0..2000 {
         opt.step(&mut problem, &mut model, &()).unwrap();
@@ -565,7 +535,7 @@ fn order_three_parameter_converges() {
         w: Param<Tensor<3>>,
     }
     assert_eq!(merge_dims(&[2, 3, 4], 3), vec![2, 3, 4]);
-    let target = Rng(4).vector(24);
+    let target = SplitMix64::new(4).vector(24);
     let tt = Tensor::<3>::from_data(TensorData::new(target.clone(), [2, 3, 4]), &device());
     let mut model = Cube {
         w: Param::from_tensor(Tensor::zeros([2, 3, 4], &device())),
@@ -681,7 +651,7 @@ fn point_grads(model: &Point, c: &[f64]) -> ParamGrads {
 #[test]
 fn diagonal_vector_blocks_take_adagrad_like_steps() {
     let lr = 0.1;
-    let mut rng = Rng(9);
+    let mut rng = SplitMix64::new(9);
     let (x0, c) = (rng.vector(5), rng.vector(5));
     let g: Vec<f64> = x0.iter().zip(&c).map(|(x, c)| x - c).collect();
     let config = ShampooConfig::new(lr)

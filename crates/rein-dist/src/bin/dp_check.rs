@@ -27,8 +27,10 @@ use rein::dist::{
 };
 use rein::dual::DualSgd;
 use rein::optim::shampoo::RootPrecision;
-use rein::optim::{Adam, AdamConfig, DistributedShampoo, Sgd, SgdConfig, ShampooConfig};
-use rein::scheme::{AlternatingDualPrimal, Extragradient, SimultaneousGda};
+use rein::optim::{
+    Adam, AdamConfig, DistributedShampoo, PrimalOptimizer, Sgd, SgdConfig, ShampooConfig,
+};
+use rein::scheme::SchemeKind;
 use rein::{
     Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints, Formulation,
     PenaltyCoefficient, ReinError,
@@ -186,57 +188,49 @@ fn run_training(
     let batches: Vec<Vec<usize>> = (0..o.steps)
         .map(|t| (0..BATCH).map(|k| (t * BATCH + k * 7) % n).collect())
         .collect();
-    macro_rules! go {
-        ($scheme:expr) => {{
-            let mut s = $scheme;
-            for b in &batches {
-                s.step(&mut problem, &mut model, shard(b, comm.as_ref())?)?;
-            }
-            let mut out: Vec<f64> = params(&model).into_iter().map(f64::from).collect();
-            for e in s.constraints().iter() {
-                out.extend(e.multipliers().unwrap_or_default());
-            }
-            out
-        }};
-    }
     let adam = || DataParallel::new(Adam::new(AdamConfig::new(lr)).unwrap(), comm.clone());
     let sgd = || DataParallel::new(Sgd::new(SgdConfig::new(lr * 10.0)).unwrap(), comm.clone());
-    Ok(match o.scheme.as_str() {
-        "simultaneous" => go!(SimultaneousGda::new(
-            adam(),
-            DualSgd::new(0.5)?,
-            constraints(n, Formulation::Lagrangian)?
-        )?),
-        "alternating-al" => go!(AlternatingDualPrimal::new(
-            sgd(),
-            DualSgd::new(0.5)?,
-            constraints(n, Formulation::AugmentedLagrangian)?
-        )?),
-        // Distributed Shampoo averages the gradients itself (no DataParallel wrapper); each rank
-        // preconditions only its blocks and one all-gather shares the directions.
-        "shampoo" => go!(SimultaneousGda::new(
-            DistributedShampoo::new(
+    // The cases: scheme, primal optimizer and formulation, chosen at run time.
+    let (scheme, primal, formulation): (SchemeKind, Box<dyn PrimalOptimizer>, _) = match o
+        .scheme
+        .as_str()
+    {
+        "simultaneous" => (
+            SchemeKind::Simultaneous,
+            Box::new(adam()),
+            Formulation::Lagrangian,
+        ),
+        "alternating-al" => (
+            SchemeKind::AlternatingDualPrimal,
+            Box::new(sgd()),
+            Formulation::AugmentedLagrangian,
+        ),
+        // Distributed Shampoo averages the gradients itself (no DataParallel wrapper); each
+        // rank preconditions only its blocks and one all-gather shares the directions.
+        "shampoo" => (
+            SchemeKind::Simultaneous,
+            Box::new(DistributedShampoo::new(
                 ShampooConfig::new(lr)
                     .precondition_frequency(5)
                     .max_preconditioner_dim(32)
-                    // Well-conditioned roots: with eps 1e-12 the near-singular factors amplify
-                    // the serial run's different summation order to 1e-7 even in float64.
+                    // Well-conditioned roots: with eps 1e-12 the near-singular factors
+                    // amplify the serial run's different summation order to 1e-7 even in
+                    // float64.
                     .eps(1e-6)
                     .root_precision(if o.f64 {
                         RootPrecision::F64
                     } else {
                         RootPrecision::F32
                     }),
-                comm.clone()
-            )?,
-            DualSgd::new(0.5)?,
-            constraints(n, Formulation::Lagrangian)?
-        )?),
-        "extragradient" => go!(Extragradient::new(
-            sgd(),
-            DualSgd::new(0.5)?,
-            constraints(n, Formulation::Lagrangian)?
-        )?),
+                comm.clone(),
+            )?),
+            Formulation::Lagrangian,
+        ),
+        "extragradient" => (
+            SchemeKind::Extragradient,
+            Box::new(sgd()),
+            Formulation::Lagrangian,
+        ),
         other => {
             return Err(ReinError::Distributed {
                 what: "--scheme".into(),
@@ -245,7 +239,20 @@ fn run_training(
                 ),
             });
         }
-    })
+    };
+    let mut s = scheme.build(
+        primal,
+        Some(Box::new(DualSgd::new(0.5)?)),
+        constraints(n, formulation)?,
+    )?;
+    for b in &batches {
+        s.step(&mut problem, &mut model, shard(b, comm.as_ref())?)?;
+    }
+    let mut out: Vec<f64> = params(&model).into_iter().map(f64::from).collect();
+    for e in s.constraints().iter() {
+        out.extend(e.multipliers().unwrap_or_default());
+    }
+    Ok(out)
 }
 
 fn main() {

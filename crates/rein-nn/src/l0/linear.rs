@@ -303,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn init_follows_the_spec() {
+    fn init_follows_louizos_et_al() {
         let device = Device::flex();
         let layer = L0LinearConfig::new(200, 100, GateStructure::Unstructured)
             .with_drop_rate(0.2)

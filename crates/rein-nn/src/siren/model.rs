@@ -378,7 +378,7 @@ mod tests {
     use crate::siren::coordinate_grid;
 
     #[test]
-    fn parameter_count_matches_the_spec_formula() {
+    fn parameter_count_matches_the_closed_form() {
         // P = 3h + (L-1)(h^2 + h) + 3h + 3; 5 layers x 20 on 768x512 -> 0.0734 bpp.
         let c = SirenConfig::new(5, 20);
         let (l, h) = (5, 20);

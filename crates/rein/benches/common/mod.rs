@@ -15,26 +15,16 @@ use rein::StateDict;
 use rein::optim::ParamGrads;
 use rein::optim::ShampooConfig;
 use rein::optim::shampoo::param_blocks;
+use rein_testing::params::deterministic;
+use rein_testing::rng::SplitMix64;
 
 pub fn device() -> Device {
     Device::flex().autodiff()
 }
 
-/// SplitMix64, uniform in [-1, 1).
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-    pub fn vector(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.next() as f32).collect()
-    }
+/// `n` draws uniform in [-1, 1), rounded to f32 (the benches' models are float32).
+pub fn vector_f32(rng: &mut SplitMix64, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.symmetric() as f32).collect()
 }
 
 /// A model of the benches: logits of a flat `[batch, inputs]` input.
@@ -45,26 +35,19 @@ pub trait Net: Module + Sized {
 /// Replaces every parameter of `random` by deterministic values scaled like Kaiming-uniform
 /// (`U[-1, 1) / sqrt(fan_in)`, fan-in: `shape[0]` of matrices and vectors, `in * k * k` of
 /// convolution kernels).
-fn deterministic<M: Module>(random: M) -> M {
-    let mut dict = StateDict::new();
-    dict.put_module("m", &random);
-    let mut rng = Rng(17);
-    let mut fixed = StateDict::new();
-    for k in dict.keys() {
-        let shape = dict.get_data(k).unwrap().shape().clone();
+fn kaiming<M: Module>(random: M) -> M {
+    let mut rng = SplitMix64::new(17);
+    deterministic(random, |shape| {
         let fan_in = if shape.len() == 4 {
             shape[1] * shape[2] * shape[3]
         } else {
             shape[0]
         } as f32;
-        let v: Vec<f32> = rng
-            .vector(shape.num_elements())
+        vector_f32(&mut rng, shape.iter().product())
             .iter()
             .map(|x| x / fan_in.sqrt())
-            .collect();
-        fixed.put_data(k, TensorData::new(v, shape));
-    }
-    fixed.load_module("m", random).expect("same structure")
+            .collect::<Vec<f32>>()
+    })
 }
 
 /// A tanh MLP.
@@ -76,7 +59,7 @@ pub struct Mlp {
 impl Mlp {
     pub fn new(sizes: &[usize]) -> Self {
         let d = device();
-        deterministic(Mlp {
+        kaiming(Mlp {
             layers: sizes
                 .windows(2)
                 .map(|w| LinearConfig::new(w[0], w[1]).init(&d))
@@ -111,7 +94,7 @@ pub struct LeNet5 {
 impl LeNet5 {
     pub fn new() -> Self {
         let d = device();
-        deterministic(LeNet5 {
+        kaiming(LeNet5 {
             conv1: Conv2dConfig::new([1, 20], [5, 5]).init(&d),
             conv2: Conv2dConfig::new([20, 50], [5, 5]).init(&d),
             fc1: LinearConfig::new(800, 500).init(&d),
@@ -198,14 +181,14 @@ pub struct Batch {
 impl Batch {
     pub fn new(batch: usize, inputs: usize, classes: usize) -> Self {
         let d = device();
-        let mut rng = Rng(3);
+        let mut rng = SplitMix64::new(3);
         let x = Tensor::from_data(
-            TensorData::new(rng.vector(batch * inputs), [batch, inputs]),
+            TensorData::new(vector_f32(&mut rng, batch * inputs), [batch, inputs]),
             &d,
         );
         let mut y = vec![0f32; batch * classes];
         for i in 0..batch {
-            let c = ((rng.next() + 1.0) * 0.5 * classes as f64) as usize % classes;
+            let c = ((rng.symmetric() + 1.0) * 0.5 * classes as f64) as usize % classes;
             y[i * classes + c] = 1.0;
         }
         let y = Tensor::from_data(TensorData::new(y, [batch, classes]), &d);

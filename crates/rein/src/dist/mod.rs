@@ -1,4 +1,4 @@
-//! Data-parallel constrained training (spec 04, "Distributed"): a [`Communicator`] trait with a
+//! Data-parallel constrained training (docs/shampoo.md, "Distributed"): a [`Communicator`] trait with a
 //! [`SingleProcess`] implementation here and an MPI one in the `rein-dist` crate (feature `mpi`,
 //! run under `mpirun -np N`), the [`DataParallel`] optimizer wrapper that averages gradients,
 //! and the [`DistributedCmp`] problem wrapper that makes losses and violations global so every

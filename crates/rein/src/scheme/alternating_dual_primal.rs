@@ -1,8 +1,6 @@
 use burn::module::Module;
 
-use super::{ConstrainedOptimizer, Core, common_methods, delegate_to_core};
-use crate::constraint::Constraints;
-use crate::dual::DualOptimizer;
+use super::{ConstrainedOptimizer, Core, common_methods, primal_dual_scheme};
 use crate::error::Result;
 use crate::evaluation::evaluate;
 use crate::optim::PrimalOptimizer;
@@ -23,20 +21,10 @@ pub struct AlternatingDualPrimal<O> {
     core: Core<O>,
 }
 
-impl<O: PrimalOptimizer> AlternatingDualPrimal<O> {
-    /// Dual-then-primal with `primal` descent and `dual` ascent.
-    pub fn new(
-        primal: O,
-        dual: impl DualOptimizer + 'static,
-        constraints: Constraints,
-    ) -> Result<Self> {
-        Ok(Self {
-            core: Core::new(primal, Some(Box::new(dual)), constraints)?,
-        })
-    }
-}
-
-delegate_to_core!(AlternatingDualPrimal);
+primal_dual_scheme!(
+    AlternatingDualPrimal,
+    "Dual-then-primal with `primal` descent and `dual` ascent."
+);
 
 impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingDualPrimal<O> {
     fn step<M: Module, P: Cmp<M>>(

@@ -1,8 +1,6 @@
 use burn::module::Module;
 
-use super::{ConstrainedOptimizer, Core, common_methods, delegate_to_core};
-use crate::constraint::Constraints;
-use crate::dual::DualOptimizer;
+use super::{ConstrainedOptimizer, Core, common_methods, primal_dual_scheme};
 use crate::error::Result;
 use crate::evaluation::evaluate;
 use crate::optim::{Adam, PrimalOptimizer, Sgd};
@@ -36,21 +34,10 @@ pub type ExtraSgd = Extragradient<Sgd>;
 /// Extragradient with Adam steps (Extra-Adam).
 pub type ExtraAdam = Extragradient<Adam>;
 
-impl<O: PrimalOptimizer> Extragradient<O> {
-    /// Extragradient with `primal` and `dual` rules (use [`crate::dual::DualAdam`] with
-    /// [`Adam`] for Extra-Adam, [`crate::dual::DualSgd`] with [`Sgd`] for Extra-SGD).
-    pub fn new(
-        primal: O,
-        dual: impl DualOptimizer + 'static,
-        constraints: Constraints,
-    ) -> Result<Self> {
-        Ok(Self {
-            core: Core::new(primal, Some(Box::new(dual)), constraints)?,
-        })
-    }
-}
-
-delegate_to_core!(Extragradient);
+primal_dual_scheme!(
+    Extragradient,
+    "Extragradient with `primal` and `dual` rules (use [`crate::dual::DualAdam`] with [`Adam`] for Extra-Adam, [`crate::dual::DualSgd`] with [`Sgd`] for Extra-SGD)."
+);
 
 impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
     fn step<M: Module, P: Cmp<M>>(

@@ -60,6 +60,27 @@ pub trait ConstrainedOptimizer: Stateful {
     fn steps_taken(&self) -> u64;
 }
 
+/// A scheme with a dual step: the constructor `new(primal, dual, constraints)` and the
+/// delegations of [`delegate_to_core`].
+macro_rules! primal_dual_scheme {
+    ($t:ident, $doc:literal) => {
+        impl<O: $crate::optim::PrimalOptimizer> $t<O> {
+            #[doc = $doc]
+            pub fn new(
+                primal: O,
+                dual: impl $crate::dual::DualOptimizer + 'static,
+                constraints: $crate::constraint::Constraints,
+            ) -> $crate::error::Result<Self> {
+                Ok(Self {
+                    core: $crate::scheme::Core::new(primal, Some(Box::new(dual)), constraints)?,
+                })
+            }
+        }
+        $crate::scheme::delegate_to_core!($t);
+    };
+}
+pub(crate) use primal_dual_scheme;
+
 macro_rules! delegate_to_core {
     ($t:ident) => {
         impl<O: $crate::optim::PrimalOptimizer> $crate::checkpoint::Stateful for $t<O> {

@@ -1,8 +1,6 @@
 use burn::module::Module;
 
-use super::{ConstrainedOptimizer, Core, common_methods, delegate_to_core};
-use crate::constraint::Constraints;
-use crate::dual::DualOptimizer;
+use super::{ConstrainedOptimizer, Core, common_methods, primal_dual_scheme};
 use crate::error::Result;
 use crate::evaluation::evaluate;
 use crate::optim::PrimalOptimizer;
@@ -23,20 +21,10 @@ pub struct SimultaneousGda<O> {
     core: Core<O>,
 }
 
-impl<O: PrimalOptimizer> SimultaneousGda<O> {
-    /// GDA with `primal` descent and `dual` ascent (the default for constraints without their own).
-    pub fn new(
-        primal: O,
-        dual: impl DualOptimizer + 'static,
-        constraints: Constraints,
-    ) -> Result<Self> {
-        Ok(Self {
-            core: Core::new(primal, Some(Box::new(dual)), constraints)?,
-        })
-    }
-}
-
-delegate_to_core!(SimultaneousGda);
+primal_dual_scheme!(
+    SimultaneousGda,
+    "GDA with `primal` descent and `dual` ascent (the default for constraints without their own)."
+);
 
 impl<O: PrimalOptimizer> ConstrainedOptimizer for SimultaneousGda<O> {
     fn step<M: Module, P: Cmp<M>>(

@@ -223,7 +223,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spec_examples_of_merging() {
+    fn documented_examples_of_merging() {
         assert_eq!(merge_dims(&[1, 2, 5, 1], 10), vec![10]);
         assert_eq!(merge_dims(&[1, 2, 5, 1], 1), vec![2, 5]);
         assert_eq!(merge_dims(&[32, 3, 64, 64], 8192), vec![96, 4096]);
@@ -287,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn greedy_rank_assignment_spec_example() {
+    fn greedy_rank_assignment_documented_example() {
         assert_eq!(assign_ranks(&[128, 64, 500, 256], 2), vec![1, 1, 0, 1]);
         assert_eq!(assign_ranks(&[10, 20, 30], 1), vec![0, 0, 0]);
         // Rounded to 64 bytes: 1 and 64 weigh the same; ties go by index, then lowest rank.

@@ -68,8 +68,8 @@ pub struct ShampooConfig {
     /// this many entries keep only the diagonal of their factor (AdaGrad-like):
     /// `a_j <- beta2 a_j + (1 - beta2) g_j^2`, `Lbar_j = (a_j / c2 + eps)^(-1/r_1)`,
     /// `P_j = Lbar_j m_j` — `O(d)` state and work instead of a `d x d` factor and a `d x d`
-    /// eigendecomposition. `None` (the default, as the spec): full factors for every block.
-    /// Changes the direction of vector blocks (the spec's `g / ||g||` first step becomes
+    /// eigendecomposition. `None` (the default): full factors for every block.
+    /// Changes the direction of vector blocks (the `g / ||g||` first step of docs/shampoo.md becomes
     /// `sign(g)` before grafting).
     pub diagonal_vectors_from: Option<usize>,
 }

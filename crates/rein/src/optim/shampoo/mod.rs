@@ -31,7 +31,7 @@
 //! `sum_i d_i n` multiply-adds per block of `n` entries. Options for speed:
 //! [`FactorPrecision::F32`] (factors, roots and those matmuls in `f32`) and diagonal factors
 //! for vector blocks ([`ShampooConfig::diagonal_vectors`]). Deliberate differences from the reference
-//! implementation: dimensions are merged right to left (as the spec says), roots are first
+//! implementation: dimensions are merged right to left (docs/shampoo.md), roots are first
 //! computed at `start` and then every `f` steps (`(t - start) % f == 0`), so a preconditioned step
 //! never uses an identity root, and the default precondition frequency is 1 (reference: 100).
 //!

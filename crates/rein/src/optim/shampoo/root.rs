@@ -17,7 +17,7 @@
 //!
 //!   stopped as soon as `||M_j - I||_max <= tolerance` — never after a fixed count: iterating
 //!   past convergence drives entries towards the denormal range, where matmuls are ~100x slower
-//!   (the spec's numerics trap). A non-finite residual, or one that stops decreasing once below
+//!   (the numerical trap of inverse roots of near-singular factors, Shi et al. 2023). A non-finite residual, or one that stops decreasing once below
 //!   `1e-4` (the round-off floor), also ends the loop, keeping the better iterate. Flush-to-zero
 //!   is not set: it needs `unsafe` (forbidden in this crate), and the tolerance stop avoids
 //!   the denormal range.
