@@ -34,7 +34,7 @@ pub struct FeasibleArgs {
     /// MNIST).
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub hidden: Option<Vec<i64>>,
-    /// Training steps (minibatches).
+    /// Training steps (minibatches; default 1000).
     #[arg(long, allow_negative_numbers = true)]
     pub steps: Option<i64>,
     /// Minibatch size (default 128).
