@@ -2,6 +2,7 @@
 
 mod coin_file;
 mod demo;
+mod feasible;
 mod fetch;
 mod l0onie;
 mod optimizers;
@@ -27,6 +28,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Train a digits classifier subject to a recall floor on one class (bundled data).
     Recall(recall::RecallArgs),
+    /// Feasible Learning: every training sample's loss at most -ln p, one multiplier per
+    /// sample, no objective.
+    Feasible(feasible::FeasibleArgs),
     /// Shampoo vs Adam vs SGD on the digits MLP: loss curves, accuracy, time per step.
     Optimizers(optimizers::OptimizersArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
@@ -65,9 +69,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(&args)?,
         Command::Run(args) => run::run(&args)?,
-        Command::Recall(args) => {
-            recall::run(&args)?;
-        }
+        Command::Recall(args) => recall::run(&args)?,
+        Command::Feasible(args) => feasible::run(&args)?,
         Command::Optimizers(args) => {
             optimizers::run(&args)?;
         }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Args;
 use rein_recipes::experiment::Experiment;
+use rein_recipes::feasible::FeasibleConfig;
 use rein_recipes::l0onie::L0onieConfig;
+use rein_recipes::recall::RecallConfig;
 use rein_recipes::recipe::from_table;
 use rein_recipes::sparsity::SparsityConfig;
 use rein_recipes::{RecipeConfig, Verdict};
@@ -30,7 +32,12 @@ pub struct RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 2] = [SparsityConfig::NAME, L0onieConfig::NAME];
+pub const RECIPES: [&str; 4] = [
+    SparsityConfig::NAME,
+    L0onieConfig::NAME,
+    RecallConfig::NAME,
+    FeasibleConfig::NAME,
+];
 
 /// One line of `sweep.json`.
 #[derive(Debug, Serialize)]
@@ -60,6 +67,8 @@ fn dispatch(
     match recipe {
         SparsityConfig::NAME => run_point::<SparsityConfig>(table, out, quiet),
         L0onieConfig::NAME => run_point::<L0onieConfig>(table, out, quiet),
+        RecallConfig::NAME => run_point::<RecallConfig>(table, out, quiet),
+        FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, quiet),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

@@ -73,14 +73,30 @@ fn bad_options_are_clear_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--class"));
 
+    // A zero width is a configuration error naming the flag, not a panic in the model.
+    let out = rein()
+        .args(["recall", "--hidden", "0", "--quiet"])
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--hidden") && !err.contains("panicked"),
+        "{err}"
+    );
+
     let out = rein().args(["recall", "--device", "tpu"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown device `tpu`"));
 
     #[cfg(not(feature = "tch"))]
     {
+        // The resolved config.toml is written before the device opens: keep it out of the tree.
+        let dir = tempfile::tempdir().unwrap();
         let out = rein()
-            .args(["recall", "--device", "tch", "--quiet"])
+            .args(["recall", "--device", "tch", "--quiet", "--out"])
+            .arg(dir.path())
             .output()
             .unwrap();
         assert!(!out.status.success());

@@ -1,5 +1,7 @@
-//! The recall demo's constrained problem: classify the 8x8 digits, subject to a recall floor on one
-//! class, measured on every training sample of that class.
+//! The recall problem: classify the 8x8 digits, subject to a recall floor on one class,
+//! measured on every training sample of that class (proxy constraints, Cotter, Jiang, Gupta,
+//! Wang, Narayan, You & Sridharan 2019, "Optimization with non-differentiable constraints with
+//! applications to fairness, recall, churn, and other goals", JMLR 20).
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::tensor::{Device, Tensor};
@@ -11,10 +13,18 @@ pub const RECALL: &str = "recall";
 
 /// `min CE(model)  s.t.  recall_k(model) >= r_min` on the training set.
 ///
-/// * differentiable violation: `r_min - soft_recall_k` (sigmoid surrogate of the margin,
-///   see [`metrics::soft_recall`]);
-/// * strict violation: `r_min - recall_k`, the true training-set recall (proxy constraints,
-///   Cotter et al. 2019): the multiplier moves only while the real constraint is violated.
+/// ```text
+/// recall_k(x)      = (1/|S_k|) sum_{i in S_k} 1[argmax_j f_j(x_i) = k]           (S_k: class-k rows)
+/// soft_recall_k(x) = (1/|S_k|) sum_{i in S_k} sigmoid((f_k(x_i) - max_{j != k} f_j(x_i)) / T)
+///
+/// g_proxy(x)  = r_min - soft_recall_k(x)    differentiable: drives the primal step
+/// g_strict(x) = r_min - recall_k(x)         the real constraint: drives the dual step
+/// ```
+///
+/// The Lagrangian `CE_B(x) + lambda g_proxy(x)` is minimised in `x` while `lambda` ascends
+/// on `g_strict` (proxy constraints, Cotter et al. 2019): the multiplier moves only while the
+/// real, piecewise-constant recall is below the floor. `T` is the temperature of the sigmoid
+/// surrogate ([`metrics::soft_recall`]).
 ///
 /// The loss uses a minibatch; the constraint uses all training samples of class `k` (about
 /// 145 rows for the digits), so the strict violation is exact, not a minibatch estimate.
