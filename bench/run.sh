@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmarks of rein against PyTorch + Cooper (spec 07). One entry command:
+# Side-by-side benchmarks of rein against PyTorch + Cooper (BENCHMARKS.md). One entry command:
 #
 #   bench/run.sh                       # every bench/workloads/*.json, 5 repetitions
 #   bench/run.sh --quick               # quick_steps, 2 repetitions: a few minutes in total

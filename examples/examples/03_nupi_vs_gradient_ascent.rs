@@ -85,7 +85,7 @@ fn run(dual: impl DualOptimizer + 'static) -> anyhow::Result<Summary> {
 fn main() -> anyhow::Result<()> {
     let eta = 0.5;
     let ga = run(DualSgd::new(eta)?)?;
-    // nuPI in the spec's form: lambda <- lambda + eta (kappa_i e_t + kappa_p (xi_t - xi_{t-1})),
+    // nuPI in the form of docs/core.md: lambda <- lambda + eta (kappa_i e_t + kappa_p (xi_t - xi_{t-1})),
     // i.e. eta multiplies *both* gains. kappa_p = 4 with eta = 0.5 is an effective proportional
     // step eta * kappa_p = 2; kappa_i = 1 keeps the integral (gradient-ascent) step eta = 0.5,
     // and nu = 0 makes xi_t = e_t (no smoothing of the error).

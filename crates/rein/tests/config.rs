@@ -163,8 +163,7 @@ fn unknown_keys_and_bad_values_name_the_key() {
         OptimizerConfig::from_toml_str("[constraints.nope]\ndual_restarts = true").unwrap();
     let e = config
         .build([Constraint::inequality("c", 1)])
-        .err()
-        .expect("unknown constraint")
+        .expect_err("unknown constraint")
         .to_string();
     assert!(e.contains("constraints.nope") && e.contains("\"c\""), "{e}");
 }

@@ -261,7 +261,7 @@ fn ranks_equal_the_serial_shampoo_bit_for_bit() {
 
 #[test]
 fn blocks_are_partitioned_by_the_greedy_assignment() {
-    // The spec's example.
+    // The documented example (docs/shampoo.md).
     assert_eq!(assign_ranks(&[128, 64, 500, 256], 2), vec![1, 1, 0, 1]);
     let config = &configs()[0];
     let shapes = Net::new().shapes();

@@ -97,11 +97,14 @@ fn same_state(a: &StateDict, b: &StateDict) -> bool {
         })
 }
 
+/// An optimizer's known first step: `(x0, grad f(x0)) -> x1`.
+type FirstStep = dyn Fn(&[f64], &[f64]) -> Vec<f64>;
+
 /// The checks every optimizer passes.
 fn conformance<O: PrimalOptimizer>(
     name: &str,
     make: &dyn Fn(Option<ParamGroup>) -> O,
-    first_step: &dyn Fn(&[f64], &[f64]) -> Vec<f64>,
+    first_step: &FirstStep,
     steps_to_converge: usize,
 ) {
     // 1. The known first step.

@@ -614,7 +614,7 @@ fn invalid_hyper_parameters_name_the_field() {
         ok.set_learning_rate(f64::NAN),
         Err(ReinError::InvalidHyperParameter { field: "lr", .. })
     ));
-    // Defaults of the spec.
+    // The defaults of Shi et al. 2023 (docs/shampoo.md).
     let c = ShampooConfig::default();
     assert_eq!((c.lr, c.beta1, c.beta2, c.eps), (1e-2, 0.9, 1.0, 1e-12));
     assert_eq!(c.max_preconditioner_dim, 1024);
