@@ -6,19 +6,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
-use rein::device::DeviceKind;
 use rein_recipes::History;
 use rein_recipes::feasible::{FeasibleConfig, FeasibleOutcome};
 
 use crate::report::{Align, Panel, Table, plot_two_panel};
-use crate::runner::{Override, Report, array, execute, exit_on, load};
+use crate::runner::{self, Overrides, Report, RunFlags, execute, exit_on};
 
 /// Options of `rein feasible`; each overrides the same key of `--config`.
 #[derive(Debug, Args, Default)]
 pub struct FeasibleArgs {
-    /// Experiment file (`recipe = "feasible"`) to start from; flags override its values.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// `--config`, `--steps`, `--seed`, `--device`, `--out`, `--quiet`.
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Data set: digits (bundled, default), mnist, fashion-mnist (fetch first: `rein data
     /// fetch`).
     #[arg(long)]
@@ -34,9 +33,6 @@ pub struct FeasibleArgs {
     /// MNIST).
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub hidden: Option<Vec<i64>>,
-    /// Training steps (minibatches; default 1000).
-    #[arg(long, allow_negative_numbers = true)]
-    pub steps: Option<i64>,
     /// Minibatch size (default 128).
     #[arg(long, allow_negative_numbers = true)]
     pub batch_size: Option<i64>,
@@ -50,84 +46,36 @@ pub struct FeasibleArgs {
     /// feasible (default 0.99).
     #[arg(long, allow_negative_numbers = true)]
     pub min_feasible_fraction: Option<f64>,
-    /// Seed of the split, the initialisation and the batch order (default 0).
-    #[arg(long, allow_negative_numbers = true)]
-    pub seed: Option<i64>,
-    /// Compute device: flex, tch, cuda, wgpu.
-    #[arg(long)]
-    pub device: Option<DeviceKind>,
-    /// Output directory (default: the file's `out`, else runs/feasible).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 impl FeasibleArgs {
-    fn overrides(&self) -> Vec<Override> {
-        let mut o = Vec::new();
-        let mut set = |key, flag, v: Option<toml::Value>| {
-            if let Some(v) = v {
-                o.push(Override::new(key, flag, v));
-            }
-        };
-        set(
-            "data.dataset",
-            "--dataset",
-            self.dataset.clone().map(Into::into),
-        );
-        set(
-            "data.dir",
-            "--data-dir",
-            self.data_dir
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned().into()),
-        );
-        set("p", "--p", self.p.map(Into::into));
-        set("hidden", "--hidden", self.hidden.as_deref().map(array));
-        set("steps", "--steps", self.steps.map(Into::into));
-        set(
-            "batch_size",
-            "--batch-size",
-            self.batch_size.map(Into::into),
-        );
-        set("optimizer.primal.lr", "--lr", self.lr.map(Into::into));
-        set(
-            "optimizer.dual.lr",
-            "--dual-lr",
-            self.dual_lr.map(Into::into),
-        );
-        set(
-            "min_feasible_fraction",
-            "--min-feasible-fraction",
-            self.min_feasible_fraction.map(Into::into),
-        );
-        set("seed", "--seed", self.seed.map(Into::into));
-        set(
-            "device",
-            "--device",
-            self.device.map(|d| d.to_string().into()),
-        );
+    fn overrides(&self) -> Overrides {
+        let mut o = Overrides::default();
+        o.set("data.dataset", "--dataset", self.dataset.clone())
+            .path("data.dir", "--data-dir", self.data_dir.as_deref())
+            .set("p", "--p", self.p)
+            .list("hidden", "--hidden", self.hidden.as_deref())
+            .set("batch_size", "--batch-size", self.batch_size)
+            .set("optimizer.primal.lr", "--lr", self.lr)
+            .set("optimizer.dual.lr", "--dual-lr", self.dual_lr)
+            .set(
+                "min_feasible_fraction",
+                "--min-feasible-fraction",
+                self.min_feasible_fraction,
+            );
         o
     }
 }
 
 /// Loads the configuration of `rein feasible` (file, then flags).
 pub fn configure(args: &FeasibleArgs) -> Result<(FeasibleConfig, PathBuf)> {
-    let (config, file_out) = load::<FeasibleConfig>(args.config.as_deref(), &args.overrides())?;
-    let out = args
-        .out
-        .clone()
-        .or(file_out)
-        .unwrap_or_else(|| PathBuf::from("runs/feasible"));
-    Ok((config, out))
+    runner::configure::<FeasibleConfig>(&args.run, args.overrides())
 }
 
 /// Runs `rein feasible`; exits with status 2 when too few samples end feasible.
 pub fn run(args: &FeasibleArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
     exit_on(&verdict);
     Ok(())
 }

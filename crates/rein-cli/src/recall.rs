@@ -6,19 +6,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
-use rein::device::DeviceKind;
 use rein_recipes::History;
 use rein_recipes::recall::{RecallConfig, RecallOutcome, RunSummary};
 
 use crate::report::{Align, Panel, Table, plot_two_panel};
-use crate::runner::{Override, Report, array, execute, exit_on, load};
+use crate::runner::{self, Overrides, Report, RunFlags, execute, exit_on};
 
 /// Options of `rein recall`; each overrides the same key of `--config`.
 #[derive(Debug, Args, Default)]
 pub struct RecallArgs {
-    /// Experiment file (`recipe = "recall"`) to start from; flags override its values.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// `--config`, `--steps`, `--seed`, `--device`, `--out`, `--quiet`.
+    #[command(flatten)]
+    pub run: RunFlags,
     /// The class whose recall is constrained (0-9; default 8).
     #[arg(long, allow_negative_numbers = true)]
     pub class: Option<i64>,
@@ -28,9 +27,6 @@ pub struct RecallArgs {
     /// Temperature of the sigmoid surrogate of the recall (default 0.1).
     #[arg(long, allow_negative_numbers = true)]
     pub temperature: Option<f64>,
-    /// Training steps (minibatches; default 800).
-    #[arg(long, allow_negative_numbers = true)]
-    pub steps: Option<i64>,
     /// Minibatch size (default 64).
     #[arg(long, allow_negative_numbers = true)]
     pub batch_size: Option<i64>,
@@ -43,86 +39,35 @@ pub struct RecallArgs {
     /// Dual (gradient ascent) learning rate of the recall multiplier (default 1.0).
     #[arg(long, allow_negative_numbers = true)]
     pub dual_lr: Option<f64>,
-    /// Seed of the split, the initialisation and the batch order (default 0).
-    #[arg(long, allow_negative_numbers = true)]
-    pub seed: Option<i64>,
-    /// Compute device: flex, tch, cuda, wgpu.
-    #[arg(long)]
-    pub device: Option<DeviceKind>,
     /// Skip the unconstrained baseline run.
     #[arg(long)]
     pub no_baseline: bool,
-    /// Output directory for metrics.json, history.csv and the plot (default: the file's
-    /// `out`, else runs/recall).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar (logs and CI).
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 impl RecallArgs {
-    fn overrides(&self) -> Vec<Override> {
-        let mut o = Vec::new();
-        let mut set = |key, flag, v: Option<toml::Value>| {
-            if let Some(v) = v {
-                o.push(Override::new(key, flag, v));
-            }
-        };
-        set("class", "--class", self.class.map(Into::into));
-        set(
-            "min_recall",
-            "--min-recall",
-            self.min_recall.map(Into::into),
-        );
-        set(
-            "temperature",
-            "--temperature",
-            self.temperature.map(Into::into),
-        );
-        set("steps", "--steps", self.steps.map(Into::into));
-        set(
-            "batch_size",
-            "--batch-size",
-            self.batch_size.map(Into::into),
-        );
-        set("hidden", "--hidden", self.hidden.as_deref().map(array));
-        set("optimizer.primal.lr", "--lr", self.lr.map(Into::into));
-        set(
-            "optimizer.dual.lr",
-            "--dual-lr",
-            self.dual_lr.map(Into::into),
-        );
-        set("seed", "--seed", self.seed.map(Into::into));
-        set(
-            "device",
-            "--device",
-            self.device.map(|d| d.to_string().into()),
-        );
-        set(
-            "baseline",
-            "--no-baseline",
-            self.no_baseline.then_some(false.into()),
-        );
+    fn overrides(&self) -> Overrides {
+        let mut o = Overrides::default();
+        o.set("class", "--class", self.class)
+            .set("min_recall", "--min-recall", self.min_recall)
+            .set("temperature", "--temperature", self.temperature)
+            .set("batch_size", "--batch-size", self.batch_size)
+            .list("hidden", "--hidden", self.hidden.as_deref())
+            .set("optimizer.primal.lr", "--lr", self.lr)
+            .set("optimizer.dual.lr", "--dual-lr", self.dual_lr)
+            .switch("baseline", "--no-baseline", self.no_baseline, false);
         o
     }
 }
 
 /// Loads the configuration of `rein recall` (file, then flags).
 pub fn configure(args: &RecallArgs) -> Result<(RecallConfig, PathBuf)> {
-    let (config, file_out) = load::<RecallConfig>(args.config.as_deref(), &args.overrides())?;
-    let out = args
-        .out
-        .clone()
-        .or(file_out)
-        .unwrap_or_else(|| PathBuf::from("runs/recall"));
-    Ok((config, out))
+    runner::configure::<RecallConfig>(&args.run, args.overrides())
 }
 
 /// Runs `rein recall`; exits with status 2 when the floor is not met.
 pub fn run(args: &RecallArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
     exit_on(&verdict);
     Ok(())
 }

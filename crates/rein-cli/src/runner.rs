@@ -49,6 +49,116 @@ pub fn array<T: Into<toml::Value> + Clone>(values: &[T]) -> toml::Value {
     toml::Value::Array(values.iter().cloned().map(Into::into).collect())
 }
 
+/// The flags every recipe command shares.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunFlags {
+    /// Experiment file (`recipe = "<this command>"`) to start from; flags override its values.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Training steps.
+    #[arg(long, allow_negative_numbers = true)]
+    pub steps: Option<i64>,
+    /// Seed of every random choice of the run (split, initialisation, batch order, noise).
+    #[arg(long, allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+    /// Compute device: flex, tch, cuda, wgpu.
+    #[arg(long)]
+    pub device: Option<rein::device::DeviceKind>,
+    /// Output directory (default: the file's `out`, else runs/<command>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Flags given on the command line, as configuration keys to set over `--config`.
+#[derive(Default)]
+pub struct Overrides(Vec<Override>);
+
+impl Overrides {
+    /// `key = value` if the flag was given.
+    pub fn set<V: Into<toml::Value>>(
+        &mut self,
+        key: &'static str,
+        flag: &'static str,
+        value: Option<V>,
+    ) -> &mut Self {
+        if let Some(v) = value {
+            self.0.push(Override::new(key, flag, v));
+        }
+        self
+    }
+
+    /// `key = [values]` if the flag was given.
+    pub fn list<T: Into<toml::Value> + Clone>(
+        &mut self,
+        key: &'static str,
+        flag: &'static str,
+        values: Option<&[T]>,
+    ) -> &mut Self {
+        self.set(key, flag, values.map(array))
+    }
+
+    /// `key = "path"` if the flag was given.
+    pub fn path(
+        &mut self,
+        key: &'static str,
+        flag: &'static str,
+        path: Option<&Path>,
+    ) -> &mut Self {
+        self.set(key, flag, path.map(|p| p.to_string_lossy().into_owned()))
+    }
+
+    /// `key = value` if the switch is on.
+    pub fn switch(
+        &mut self,
+        key: &'static str,
+        flag: &'static str,
+        on: bool,
+        value: bool,
+    ) -> &mut Self {
+        self.set(key, flag, on.then_some(value))
+    }
+}
+
+/// The configuration of recipe `C` from `--config` with `overrides` and the shared flags over
+/// it, and the output directory (`--out`, else the file's `out`, else `runs/<recipe>`).
+pub fn configure<C: RecipeConfig>(
+    flags: &RunFlags,
+    mut overrides: Overrides,
+) -> Result<(C, PathBuf)> {
+    overrides
+        .set("steps", "--steps", flags.steps)
+        .set("seed", "--seed", flags.seed)
+        .set("device", "--device", flags.device.map(|d| d.to_string()));
+    let (config, file_out) = load::<C>(flags.config.as_deref(), &overrides.0)?;
+    let out = flags
+        .out
+        .clone()
+        .or(file_out)
+        .unwrap_or_else(|| PathBuf::from("runs").join(C::NAME));
+    Ok((config, out))
+}
+
+/// Sets the learning rate of the primal parameter group `name` (`*pattern`) from `--flag`,
+/// re-validating the configuration.
+pub fn set_group_lr<C: RecipeConfig>(
+    config: &mut C,
+    primal: impl FnOnce(&mut C) -> &mut rein::config::PrimalConfig,
+    (name, pattern): (&str, &str),
+    flag: &str,
+    lr: Option<f64>,
+) -> Result<()> {
+    if let Some(lr) = lr {
+        primal(config).set_group_lr(name, &[pattern.to_string()], lr);
+        config
+            .validate()
+            .map_err(|e| anyhow::Error::new(e).context(format!("{flag} {lr}")))?;
+    }
+    Ok(())
+}
+
 /// The configuration of recipe `C` from `file` (an experiment file for this recipe, without a
 /// sweep), with `overrides` set over it; and the file's `out`.
 pub fn load<C: RecipeConfig>(

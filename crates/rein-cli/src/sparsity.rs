@@ -9,14 +9,14 @@ use rein_recipes::History;
 use rein_recipes::sparsity::{GATE_PATTERN, GATES, SparsityConfig, SparsityOutcome};
 
 use crate::report::{Panel, Table, plot_two_panel};
-use crate::runner::{Override, Report, array, execute, exit_on, load};
+use crate::runner::{self, Overrides, Report, RunFlags, execute, exit_on};
 
 /// Options of `rein sparsity`; each overrides the same key of `--config`.
 #[derive(Debug, Args, Default)]
 pub struct SparsityArgs {
-    /// Experiment file (`recipe = "sparsity"`) to start from; flags override its values.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// `--config`, `--steps`, `--seed`, `--device`, `--out`, `--quiet`.
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Data set: digits (bundled), mnist, fashion-mnist (fetch first: `rein data fetch`).
     #[arg(long)]
     pub dataset: Option<String>,
@@ -57,9 +57,6 @@ pub struct SparsityArgs {
     /// Penalised baseline instead: minimise CE + penalty * density, no constraint.
     #[arg(long, allow_negative_numbers = true)]
     pub penalty: Option<f64>,
-    /// Training steps.
-    #[arg(long)]
-    pub steps: Option<i64>,
     /// Minibatch size.
     #[arg(long)]
     pub batch_size: Option<i64>,
@@ -75,121 +72,65 @@ pub struct SparsityArgs {
     /// Initial drop rate d of the gates.
     #[arg(long, allow_negative_numbers = true)]
     pub drop_rate: Option<f64>,
-    /// Seed of the split, init, batch order and gate noise.
-    #[arg(long)]
-    pub seed: Option<i64>,
     /// Also train the dense model of the same shape, for the accuracy comparison.
     #[arg(long)]
     pub dense: bool,
-    /// Compute device: flex, tch, cuda, wgpu.
-    #[arg(long)]
-    pub device: Option<String>,
     /// Where `rein data fetch` stored MNIST / Fashion-MNIST.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Output directory (default: the file's `out`, else runs/sparsity).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 impl SparsityArgs {
-    fn overrides(&self) -> Vec<Override> {
-        let mut o = Vec::new();
-        let mut set = |key, flag, v: Option<toml::Value>| {
-            if let Some(v) = v {
-                o.push(Override::new(key, flag, v));
-            }
-        };
-        set(
-            "data.dataset",
-            "--dataset",
-            self.dataset.clone().map(Into::into),
-        );
-        set("model", "--model", self.model.clone().map(Into::into));
-        set(
-            "optimizer.primal.kind",
-            "--optimizer",
-            self.optimizer.clone().map(Into::into),
-        );
+    fn overrides(&self) -> Overrides {
+        let mut o = Overrides::default();
         let shampoo = self.optimizer.as_deref() == Some("shampoo");
-        set(
-            "optimizer.primal.precondition_frequency",
-            "--precondition-frequency",
-            self.precondition_frequency
-                .or(shampoo.then_some(10))
-                .map(|v| (v as i64).into()),
-        );
-        set(
-            "optimizer.primal.max_preconditioner_dim",
-            "--max-preconditioner-dim",
-            self.max_preconditioner_dim
-                .or(shampoo.then_some(128))
-                .map(|v| (v as i64).into()),
-        );
-        set(
-            "optimizer.scheme",
-            "--scheme",
-            self.scheme.clone().map(Into::into),
-        );
-        set(
-            "structured",
-            "--structured",
-            self.structured.then_some(true.into()),
-        );
-        set("hidden", "--hidden", self.hidden.as_deref().map(array));
-        set("target", "--target", self.target.map(Into::into));
-        set(
-            "layerwise",
-            "--layerwise",
-            self.layerwise.as_deref().map(array),
-        );
-        set("penalty", "--penalty", self.penalty.map(Into::into));
-        set("steps", "--steps", self.steps.map(Into::into));
-        set(
-            "batch_size",
-            "--batch-size",
-            self.batch_size.map(Into::into),
-        );
-        set("optimizer.primal.lr", "--lr", self.lr.map(Into::into));
-        set(
-            "optimizer.dual.lr",
-            "--dual-lr",
-            self.dual_lr.map(Into::into),
-        );
-        set("drop_rate", "--drop-rate", self.drop_rate.map(Into::into));
-        set("seed", "--seed", self.seed.map(Into::into));
-        set("dense", "--dense", self.dense.then_some(true.into()));
-        set("device", "--device", self.device.clone().map(Into::into));
-        set(
-            "data.dir",
-            "--data-dir",
-            self.data_dir
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned().into()),
-        );
+        o.set("data.dataset", "--dataset", self.dataset.clone())
+            .path("data.dir", "--data-dir", self.data_dir.as_deref())
+            .set("model", "--model", self.model.clone())
+            .set(
+                "optimizer.primal.kind",
+                "--optimizer",
+                self.optimizer.clone(),
+            )
+            .set(
+                "optimizer.primal.precondition_frequency",
+                "--precondition-frequency",
+                self.precondition_frequency
+                    .or(shampoo.then_some(10))
+                    .map(|v| v as i64),
+            )
+            .set(
+                "optimizer.primal.max_preconditioner_dim",
+                "--max-preconditioner-dim",
+                self.max_preconditioner_dim
+                    .or(shampoo.then_some(128))
+                    .map(|v| v as i64),
+            )
+            .set("optimizer.scheme", "--scheme", self.scheme.clone())
+            .switch("structured", "--structured", self.structured, true)
+            .list("hidden", "--hidden", self.hidden.as_deref())
+            .set("target", "--target", self.target)
+            .list("layerwise", "--layerwise", self.layerwise.as_deref())
+            .set("penalty", "--penalty", self.penalty)
+            .set("batch_size", "--batch-size", self.batch_size)
+            .set("optimizer.primal.lr", "--lr", self.lr)
+            .set("optimizer.dual.lr", "--dual-lr", self.dual_lr)
+            .set("drop_rate", "--drop-rate", self.drop_rate)
+            .switch("dense", "--dense", self.dense, true);
         o
     }
 }
 
 /// Loads the configuration of `rein sparsity` (file, then flags).
 pub fn configure(args: &SparsityArgs) -> Result<(SparsityConfig, PathBuf)> {
-    let (mut config, file_out) = load::<SparsityConfig>(args.config.as_deref(), &args.overrides())?;
-    if let Some(lr) = args.gate_lr {
-        config
-            .optimizer
-            .primal
-            .set_group_lr(GATES, &[GATE_PATTERN.to_string()], lr);
-        rein_recipes::RecipeConfig::validate(&config)
-            .map_err(|e| anyhow::Error::new(e).context(format!("--gate-lr {lr}")))?;
-    }
-    let out = args
-        .out
-        .clone()
-        .or(file_out)
-        .unwrap_or_else(|| PathBuf::from("runs/sparsity"));
+    let (mut config, out) = runner::configure::<SparsityConfig>(&args.run, args.overrides())?;
+    runner::set_group_lr(
+        &mut config,
+        |c| &mut c.optimizer.primal,
+        (GATES, GATE_PATTERN),
+        "--gate-lr",
+        args.gate_lr,
+    )?;
     Ok((config, out))
 }
 
@@ -197,9 +138,9 @@ pub fn configure(args: &SparsityArgs) -> Result<(SparsityConfig, PathBuf)> {
 pub fn run(args: &SparsityArgs) -> Result<()> {
     let (config, out) = configure(args)?;
     if args.distributed {
-        return run_distributed(&config, &out, args.quiet);
+        return run_distributed(&config, &out, args.run.quiet);
     }
-    let (_, verdict) = execute(&config, &out, args.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
     exit_on(&verdict);
     Ok(())
 }

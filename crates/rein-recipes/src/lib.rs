@@ -25,6 +25,7 @@
 //! ```
 
 pub mod data;
+pub mod device;
 pub mod error;
 pub mod eval;
 pub mod experiment;

@@ -9,28 +9,24 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use rein_coin::write_png;
-use rein_recipes::RecipeConfig;
 use rein_recipes::l0onie::{GATE_PATTERN, GATES, L0onieConfig, L0onieOutcome, stem};
 
 use crate::report::{Table, write_atomic};
-use crate::runner::{Override, Report, array, execute, exit_on, load};
+use crate::runner::{self, Overrides, Report, RunFlags, execute, exit_on};
 
 /// Options of `rein l0onie`; each overrides the same key of `--config`.
 #[derive(Debug, Args, Default)]
 pub struct L0onieArgs {
-    /// Experiment file (`recipe = "l0onie"`) to start from; flags override its values.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// `--config`, `--steps` (of the constrained phase; COIN baselines train `steps +
+    /// finetune-steps`), `--seed`, `--device`, `--out`, `--quiet`.
+    #[command(flatten)]
+    pub run: RunFlags,
     /// PNG image to compress, or `bundled` (the 64x64 astronaut crop) [default: bundled].
     #[arg(long)]
     pub image: Option<String>,
     /// Bits-per-pixel target(s), comma-separated: one L0onie run each [default: 2].
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub target_bpp: Option<Vec<f64>>,
-    /// Steps of the constrained phase (COIN baselines train `steps + finetune-steps`)
-    /// [default: 2000].
-    #[arg(long, allow_negative_numbers = true)]
-    pub steps: Option<i64>,
     /// Evaluate the fp16 model every this many steps [default: 25].
     #[arg(long, allow_negative_numbers = true)]
     pub eval_every: Option<i64>,
@@ -63,94 +59,48 @@ pub struct L0onieArgs {
     /// Initial drop rate d of the gates: log_alpha ~ N(ln((1-d)/d), 0.01) [default: 0.01].
     #[arg(long, allow_negative_numbers = true)]
     pub drop_rate: Option<f64>,
-    /// Seed of the initialisation and gate noise [default: 0].
-    #[arg(long, allow_negative_numbers = true)]
-    pub seed: Option<i64>,
-    /// Compute device: flex, tch, cuda, wgpu [default: flex].
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Output directory (default: the file's `out`, else runs/l0onie).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 impl L0onieArgs {
-    fn overrides(&self) -> Vec<Override> {
-        let mut o = Vec::new();
-        let mut set = |key, flag, v: Option<toml::Value>| {
-            if let Some(v) = v {
-                o.push(Override::new(key, flag, v));
-            }
-        };
-        set("image", "--image", self.image.clone().map(Into::into));
-        set(
-            "target_bpp",
-            "--target-bpp",
-            self.target_bpp.as_deref().map(array),
-        );
-        set("steps", "--steps", self.steps.map(Into::into));
-        set(
-            "eval_every",
-            "--eval-every",
-            self.eval_every.map(Into::into),
-        );
-        set("layers", "--layers", self.layers.map(Into::into));
-        set("width", "--width", self.width.map(Into::into));
+    fn overrides(&self) -> Overrides {
+        let mut o = Overrides::default();
         // `--coin-widths 0`: no baseline (an empty list in the configuration).
-        set(
-            "coin_widths",
-            "--coin-widths",
-            self.coin_widths.as_deref().map(|w| match w {
-                [0] => array::<i64>(&[]),
-                w => array(w),
-            }),
-        );
-        set("gates", "--gates", self.gates.clone().map(Into::into));
-        set("optimizer.primal.lr", "--lr", self.lr.map(Into::into));
-        set(
-            "optimizer.dual.lr",
-            "--dual-lr",
-            self.dual_lr.map(Into::into),
-        );
-        set(
-            "finetune_steps",
-            "--finetune-steps",
-            self.finetune_steps.map(Into::into),
-        );
-        set("drop_rate", "--drop-rate", self.drop_rate.map(Into::into));
-        set("seed", "--seed", self.seed.map(Into::into));
-        set("device", "--device", self.device.clone().map(Into::into));
+        let coin_widths = self.coin_widths.as_deref().map(|w| match w {
+            [0] => &[][..],
+            w => w,
+        });
+        o.set("image", "--image", self.image.clone())
+            .list("target_bpp", "--target-bpp", self.target_bpp.as_deref())
+            .set("eval_every", "--eval-every", self.eval_every)
+            .set("layers", "--layers", self.layers)
+            .set("width", "--width", self.width)
+            .list("coin_widths", "--coin-widths", coin_widths)
+            .set("gates", "--gates", self.gates.clone())
+            .set("optimizer.primal.lr", "--lr", self.lr)
+            .set("optimizer.dual.lr", "--dual-lr", self.dual_lr)
+            .set("finetune_steps", "--finetune-steps", self.finetune_steps)
+            .set("drop_rate", "--drop-rate", self.drop_rate);
         o
     }
 }
 
 /// Loads the configuration of `rein l0onie` (file, then flags) and the output directory.
 pub fn configure(args: &L0onieArgs) -> Result<(L0onieConfig, PathBuf)> {
-    let (mut config, file_out) = load::<L0onieConfig>(args.config.as_deref(), &args.overrides())?;
-    if let Some(lr) = args.gate_lr {
-        config
-            .optimizer
-            .primal
-            .set_group_lr(GATES, &[GATE_PATTERN.to_string()], lr);
-        config
-            .validate()
-            .map_err(|e| anyhow::Error::new(e).context(format!("--gate-lr {lr}")))?;
-    }
-    let out = args
-        .out
-        .clone()
-        .or(file_out)
-        .unwrap_or_else(|| PathBuf::from("runs/l0onie"));
+    let (mut config, out) = runner::configure::<L0onieConfig>(&args.run, args.overrides())?;
+    runner::set_group_lr(
+        &mut config,
+        |c| &mut c.optimizer.primal,
+        (GATES, GATE_PATTERN),
+        "--gate-lr",
+        args.gate_lr,
+    )?;
     Ok((config, out))
 }
 
 /// Runs `rein l0onie`; exits with status 2 when a target found no feasible model.
 pub fn run(args: &L0onieArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
     exit_on(&verdict);
     Ok(())
 }

@@ -214,11 +214,7 @@ impl RecipeConfig for FeasibleConfig {
 /// Runs Feasible Learning with `config`.
 pub fn run(config: &FeasibleConfig, progress: &mut dyn Progress) -> Result<FeasibleOutcome> {
     config.validate()?;
-    let device = config
-        .device
-        .open()
-        .map_err(RecipeError::Device)?
-        .autodiff();
+    let device = crate::device::autodiff(config.device)?;
     let split = config.data.load(config.seed)?;
     ensure(config.batch_size <= split.train.n, "batch_size", || {
         format!(

@@ -113,11 +113,7 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
     config.validate()?;
     let original = load_image(&config.image)?;
     let img = Picture::new(&original);
-    let device = config
-        .device
-        .open()
-        .map_err(RecipeError::Device)?
-        .autodiff();
+    let device = crate::device::autodiff(config.device)?;
     let (h, w) = (img.height, img.width);
 
     let widths = match &config.coin_widths {

@@ -221,11 +221,7 @@ impl RecipeConfig for RecallConfig {
 /// Trains the constrained model (and the baseline, if asked) on the bundled digits.
 pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallOutcome> {
     config.validate()?;
-    let device = config
-        .device
-        .open()
-        .map_err(RecipeError::Device)?
-        .autodiff();
+    let device = crate::device::autodiff(config.device)?;
     let split = Digits::load_bundled()?.split(0.2, config.seed)?;
     let under = |e| RecipeError::from_rein_under("optimizer", e);
 

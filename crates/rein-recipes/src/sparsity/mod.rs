@@ -302,11 +302,7 @@ pub fn run_distributed(
     progress: &mut dyn Progress,
 ) -> Result<SparsityOutcome> {
     config.validate()?;
-    let device = config
-        .device
-        .open()
-        .map_err(RecipeError::Device)?
-        .autodiff();
+    let device = crate::device::autodiff(config.device)?;
     let split = config.data.load(config.seed)?;
     let (d, classes) = (split.train.d, split.train.classes);
     match config.model {

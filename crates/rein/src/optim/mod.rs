@@ -103,6 +103,24 @@ impl<O: Stateful + ?Sized> Stateful for Box<O> {
     }
 }
 
+/// The learning-rate accessors of an optimizer with `config.lr` and `groups: ParamGroups`.
+macro_rules! lr_accessors {
+    () => {
+        fn learning_rate(&self) -> f64 {
+            self.config.lr
+        }
+        fn set_learning_rate(&mut self, lr: f64) -> $crate::error::Result<()> {
+            $crate::error::ensure_non_negative("lr", lr)?;
+            self.config.lr = lr;
+            Ok(())
+        }
+        fn set_lr_scale(&mut self, scale: f64) -> $crate::error::Result<()> {
+            self.groups.set_lr_scale(scale)
+        }
+    };
+}
+pub(crate) use lr_accessors;
+
 /// Applies an element-wise rule to every parameter with a gradient: `rule(path, x, g)`
 /// returns the new value of the flattened parameter `x`. The shared loop of the element-wise
 /// optimizers.

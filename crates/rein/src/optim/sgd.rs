@@ -97,17 +97,7 @@ impl PrimalOptimizer for Sgd {
         update_each(params, grads, |path, x, g| self.rule(path, x, g));
         Ok(())
     }
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
-    }
-    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_non_negative("lr", lr)?;
-        self.config.lr = lr;
-        Ok(())
-    }
-    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
-        self.groups.set_lr_scale(scale)
-    }
+    super::lr_accessors!();
 }
 
 impl Stateful for Sgd {

@@ -2,7 +2,6 @@ use burn::module::Module;
 
 use super::{ConstrainedOptimizer, Core, common_methods, primal_dual_scheme};
 use crate::error::Result;
-use crate::evaluation::evaluate;
 use crate::optim::PrimalOptimizer;
 use crate::problem::Cmp;
 use crate::report::StepReport;
@@ -33,11 +32,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingDualPrimal<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        self.core.begin_step()?;
-        let ev = evaluate(
-            problem.compute_cmp_state(model, batch)?,
-            &self.core.dual.constraints,
-        )?;
+        let ev = self.core.start(problem, model, batch)?;
         self.core.dual.dual_step(&ev, true)?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;

@@ -35,11 +35,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for AlternatingPrimalDual<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        self.core.begin_step()?;
-        let ev = evaluate(
-            problem.compute_cmp_state(model, batch)?,
-            &self.core.dual.constraints,
-        )?;
+        let ev = self.core.start(problem, model, batch)?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
         let state = match problem.compute_violations(model, batch) {

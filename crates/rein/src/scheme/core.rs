@@ -8,8 +8,9 @@ use crate::constraint::Constraints;
 use crate::dual::DualOptimizer;
 use crate::dual_side::DualSide;
 use crate::error::{ReinError, Result};
-use crate::evaluation::{Evaluation, host_values};
+use crate::evaluation::{Evaluation, evaluate, host_values};
 use crate::optim::{ParamGrads, PrimalOptimizer};
+use crate::problem::Cmp;
 use crate::report::{Observer, StepReport};
 use crate::schedule::Schedule;
 
@@ -60,6 +61,30 @@ impl<O: PrimalOptimizer> Core<O> {
             self.dual.set_lr_scale(s.factor(self.step))?;
         }
         Ok(())
+    }
+
+    /// Begins a step: sets the scheduled learning rates and evaluates the problem at `model`.
+    pub fn start<M: Module, P: Cmp<M>>(
+        &mut self,
+        problem: &mut P,
+        model: &M,
+        batch: &P::Batch,
+    ) -> Result<Evaluation> {
+        self.begin_step()?;
+        self.evaluate(problem, model, batch)
+    }
+
+    /// Evaluates the problem at `model` and validates the state against the constraints.
+    pub fn evaluate<M: Module, P: Cmp<M>>(
+        &self,
+        problem: &mut P,
+        model: &M,
+        batch: &P::Batch,
+    ) -> Result<Evaluation> {
+        evaluate(
+            problem.compute_cmp_state(model, batch)?,
+            &self.dual.constraints,
+        )
     }
 
     /// Gradients of the primal Lagrangian of `ev` (current multipliers) at `model`, and its value.

@@ -2,7 +2,6 @@ use burn::module::Module;
 
 use super::{ConstrainedOptimizer, Core, common_methods, primal_dual_scheme};
 use crate::error::Result;
-use crate::evaluation::evaluate;
 use crate::optim::{Adam, PrimalOptimizer, Sgd};
 use crate::problem::Cmp;
 use crate::report::StepReport;
@@ -46,11 +45,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        self.core.begin_step()?;
-        let ev = evaluate(
-            problem.compute_cmp_state(model, batch)?,
-            &self.core.dual.constraints,
-        )?;
+        let ev = self.core.start(problem, model, batch)?;
         let (grads, _) = self.core.lagrangian_grads(model, &ev)?;
         let saved_model = model.clone();
         let saved_lambda = self.core.dual.save_observed(&ev);
@@ -58,10 +53,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Extragradient<O> {
         self.core.descend(model, &grads)?;
         self.core.dual.dual_step(&ev, false)?;
         // Evaluation at the half point.
-        let half = evaluate(
-            problem.compute_cmp_state(model, batch)?,
-            &self.core.dual.constraints,
-        )?;
+        let half = self.core.evaluate(problem, model, batch)?;
         let (half_grads, lagrangian) = self.core.lagrangian_grads(model, &half)?;
         // Update from the saved point with the half point's gradients.
         *model = saved_model;

@@ -3,7 +3,6 @@ use burn::module::Module;
 use super::{ConstrainedOptimizer, Core, common_methods, delegate_to_core};
 use crate::constraint::Constraints;
 use crate::error::Result;
-use crate::evaluation::evaluate;
 use crate::optim::PrimalOptimizer;
 use crate::problem::Cmp;
 use crate::report::StepReport;
@@ -36,11 +35,7 @@ impl<O: PrimalOptimizer> ConstrainedOptimizer for Unconstrained<O> {
         model: &mut M,
         batch: &P::Batch,
     ) -> Result<StepReport> {
-        self.core.begin_step()?;
-        let ev = evaluate(
-            problem.compute_cmp_state(model, batch)?,
-            &self.core.dual.constraints,
-        )?;
+        let ev = self.core.start(problem, model, batch)?;
         let (grads, lagrangian) = self.core.lagrangian_grads(model, &ev)?;
         self.core.descend(model, &grads)?;
         self.core.dual.penalty_step(&ev);

@@ -66,7 +66,7 @@ use crate::checkpoint::{StateDict, Stateful};
 use crate::dist::{
     Communicator, average_gradients, ensure_same_on_all_ranks, fingerprint, split_u64,
 };
-use crate::error::{ReinError, Result, ensure_non_negative};
+use crate::error::{ReinError, Result};
 use crate::optim::param_groups::{ParamGroup, ParamGroups};
 use crate::optim::{ParamGrads, ParamSet, PrimalOptimizer};
 
@@ -507,19 +507,7 @@ impl PrimalOptimizer for DistributedShampoo {
         Ok(())
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_non_negative("lr", lr)?;
-        self.config.lr = lr;
-        Ok(())
-    }
-
-    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
-        self.groups.set_lr_scale(scale)
-    }
+    crate::optim::lr_accessors!();
 }
 
 impl Stateful for DistributedShampoo {

@@ -68,7 +68,7 @@ use self::state::{ParamState, ShampooState};
 use super::param_groups::{ParamGroup, ParamGroups};
 use super::{ParamGrads, ParamSet, PrimalOptimizer};
 use crate::checkpoint::{StateDict, Stateful};
-use crate::error::{ReinError, Result, ensure_non_negative};
+use crate::error::{ReinError, Result};
 
 /// The Shampoo optimizer; see the [module documentation](self) for the update.
 #[derive(Debug, Clone)]
@@ -229,17 +229,7 @@ impl PrimalOptimizer for Shampoo {
         });
         Ok(())
     }
-    fn learning_rate(&self) -> f64 {
-        self.config.lr
-    }
-    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        ensure_non_negative("lr", lr)?;
-        self.config.lr = lr;
-        Ok(())
-    }
-    fn set_lr_scale(&mut self, scale: f64) -> Result<()> {
-        self.groups.set_lr_scale(scale)
-    }
+    crate::optim::lr_accessors!();
 }
 
 impl Stateful for Shampoo {
