@@ -24,6 +24,14 @@ pub struct DecodeArgs {
     pub output: PathBuf,
 }
 
+/// Whether `a` and `b` name the same existing file (after resolving links and `..`).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Runs `rein coin ...`.
 ///
 /// # Errors
@@ -31,6 +39,12 @@ pub struct DecodeArgs {
 pub fn run(command: &CoinCommand) -> Result<()> {
     match command {
         CoinCommand::Decode(args) => {
+            if same_file(&args.file, &args.output) {
+                anyhow::bail!(
+                    "{}: the output would overwrite the compressed input; choose another -o",
+                    args.output.display()
+                );
+            }
             let image = read_coin(&args.file)?;
             write_png(&args.output, &render(&image))?;
             let bits = 8 * std::fs::metadata(&args.file)?.len();

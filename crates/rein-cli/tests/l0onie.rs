@@ -135,6 +135,21 @@ fn compresses_decodes_and_rejects_damaged_files() {
     let e = decode("empty.rcoin", b"");
     assert!(e.contains("empty.rcoin") && e.contains("truncated"), "{e}");
     assert!(!out.join("x.png").exists());
+
+    // Decoding onto its own input (here through a `..` detour) is refused; the file survives.
+    let detour = out
+        .join("..")
+        .join(out.file_name().unwrap())
+        .join("l0onie_bpp0.4.rcoin");
+    let e = failure(&rein(&[
+        "coin",
+        "decode",
+        rcoin.to_str().unwrap(),
+        "-o",
+        detour.to_str().unwrap(),
+    ]));
+    assert!(e.contains("overwrite the compressed input"), "{e}");
+    assert_eq!(bytes(&rcoin), good);
 }
 
 #[test]

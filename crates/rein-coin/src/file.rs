@@ -21,10 +21,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rein-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".rein-").suffix(".tmp");
+    // A result file, not a secret: created like `File::create` would (0666 minus the umask),
+    // not with the temporary file's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.flush()?;
     tmp.as_file().sync_all()?;
@@ -99,6 +105,20 @@ mod tests {
             })
             .collect();
         SirenWeights::from_flat(30.0, widths, &flat).unwrap()
+    }
+
+    /// Result files get `0666` minus the umask (like `File::create`), not tempfile's `0600`.
+    #[cfg(unix)]
+    #[test]
+    fn files_are_created_with_the_umask_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (atomic, plain) = (dir.path().join("a"), dir.path().join("b"));
+        write_atomic(&atomic, b"x").unwrap();
+        std::fs::write(&plain, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&atomic), mode(&plain));
+        assert_ne!(mode(&atomic), 0o600, "the usual umask 022 gives 0644");
     }
 
     #[test]

@@ -147,6 +147,18 @@ pub enum FormatError {
         /// The CRC-32 of the content.
         computed: u32,
     },
+    /// A parameter cannot be stored in fp16 (not finite, or `|v| > 65504`): the model the
+    /// encoder was given is not a trained SIREN (did training diverge?).
+    #[error(
+        "parameter {index} = {value} cannot be stored in fp16 (finite, |v| <= 65504): \
+         did training diverge (learning rate too large)?"
+    )]
+    Unrepresentable {
+        /// Position in the flattened parameters.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
     /// A field holds an impossible value.
     #[error("invalid {field}: {reason}")]
     Invalid {
@@ -211,11 +223,17 @@ pub fn encode(height: usize, width: usize, weights: &SirenWeights) -> Result<Vec
         ));
     }
     check_widths(&weights.widths)?;
-    let values: Vec<u16> = weights
-        .flat()
+    let flat = weights.flat();
+    // fp16 holds |v| <= 65504: refuse what would become inf or NaN (a file the decoder rejects)
+    // before writing anything.
+    if let Some((index, &value)) = flat
         .iter()
-        .map(|&v| f16::from_f32(v).to_bits())
-        .collect();
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && f16::from_f32(**v).is_finite()))
+    {
+        return Err(FormatError::Unrepresentable { index, value });
+    }
+    let values: Vec<u16> = flat.iter().map(|&v| f16::from_f32(v).to_bits()).collect();
     let kept: Vec<usize> = (0..values.len())
         .filter(|&k| f16::from_bits(values[k]).to_f32() != 0.0)
         .collect();
@@ -505,6 +523,26 @@ mod tests {
             })
             .collect();
         SirenWeights::from_flat(30.0, widths, &flat).unwrap()
+    }
+
+    #[test]
+    fn values_fp16_cannot_hold_are_refused_before_encoding() {
+        for bad in [f32::NAN, f32::INFINITY, 7.0e4, -1.0e5] {
+            let mut flat = sparse(1).flat();
+            flat[17] = bad;
+            let w = SirenWeights::from_flat(30.0, vec![2, 10, 10, 3], &flat).unwrap();
+            match encode(4, 4, &w) {
+                Err(FormatError::Unrepresentable { index: 17, value }) => {
+                    assert!(value.is_nan() || value == bad);
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // 65504, the largest fp16, is stored.
+        let mut flat = sparse(1).flat();
+        flat[3] = 65504.0;
+        let w = SirenWeights::from_flat(30.0, vec![2, 10, 10, 3], &flat).unwrap();
+        assert!(decode(&encode(4, 4, &w).unwrap()).is_ok());
     }
 
     #[test]
