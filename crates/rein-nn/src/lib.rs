@@ -42,7 +42,10 @@ pub mod model;
 mod rng;
 pub mod siren;
 
-pub use data::{Batch, Batcher, BatcherState, Dataset, Digits, Mnist, MnistVariant, Split};
+pub use data::{
+    Batch, Batcher, BatcherState, Dataset, Digits, Grouped, GroupedSplit, Mnist, MnistVariant,
+    Split,
+};
 pub use error::DataError;
 pub use l0::{
     GateMode, GateRng, GateStructure, L0Linear, L0LinearConfig, PurgeReport, PurgedLinear, TestGate,

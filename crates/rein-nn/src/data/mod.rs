@@ -7,6 +7,7 @@
 mod batcher;
 mod dataset;
 mod digits;
+mod grouped;
 pub mod idx;
 mod mnist;
 pub mod synthetic;
@@ -14,4 +15,5 @@ pub mod synthetic;
 pub use batcher::{Batch, Batcher, BatcherState, EpochIter};
 pub use dataset::{Dataset, Split};
 pub use digits::Digits;
+pub use grouped::{Grouped, GroupedSplit};
 pub use mnist::{Mnist, MnistVariant};
