@@ -1,7 +1,10 @@
 //! Data-parallel training over real MPI: `mpirun -np 2 dp-check` (see `src/bin/dp_check.rs`).
 //!
-//! The test builds `dp-check` with the `mpi` feature into `target/mpi` (a separate target
-//! directory: the running `cargo test` holds the lock of the main one) and runs it under
+//! The test builds `dp-check` with the `mpi` feature into the workspace's own target directory
+//! (cargo releases its lock once the test binaries are built) with the profile and the
+//! workspace-wide feature set of `cargo test --workspace`, so that only the MPI crates and
+//! `rein-dist` itself are compiled on top of what the test run already built (a separate target
+//! directory used to rebuild every dependency: ~600 s on 2 cores). It then runs the binary under
 //! OpenMPI's `mpirun`. Without OpenMPI it is skipped with a message, unless `REIN_REQUIRE_MPI`
 //! is set (CI sets it after installing OpenMPI, so there it cannot pass by skipping).
 
@@ -36,17 +39,25 @@ fn dp_check() -> Option<PathBuf> {
             eprintln!("skipped: OpenMPI is not installed (apt-get install libopenmpi-dev openmpi-bin libclang-dev)");
             return None;
         }
-        let target = workspace().join("target/mpi");
+        // Same profile (`test`) and feature resolution (`--workspace`) as `cargo test
+        // --workspace`, plus the `mpi` feature: burn and the other dependencies are reused.
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        let output = Command::new(cargo)
             .current_dir(workspace())
-            .args(["build", "-p", "rein-dist", "--features", "mpi", "--bin", "dp-check"])
-            .arg("--target-dir")
-            .arg(&target)
-            .status()
+            .args(["build", "--profile", "test", "--workspace"])
+            .args(["--features", "rein-dist/mpi", "--bin", "dp-check"])
+            .args(["--message-format", "json-render-diagnostics"])
+            .stderr(Stdio::inherit())
+            .output()
             .expect("running cargo build for dp-check");
-        assert!(status.success(), "building dp-check failed");
-        Some(target.join("debug/dp-check"))
+        assert!(output.status.success(), "building dp-check failed");
+        let executable = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "dp-check")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported no dp-check executable");
+        Some(executable)
     })
     .clone()
 }
