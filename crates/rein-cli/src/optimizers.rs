@@ -77,6 +77,12 @@ pub fn run(args: &OptimizersArgs) -> Result<Vec<OptimizerResult>> {
     if args.steps == 0 || args.batch_size == 0 || args.eval_every == 0 {
         bail!("--steps, --batch-size and --eval-every must be positive");
     }
+    if args.hidden.is_empty() || args.hidden.contains(&0) {
+        bail!(
+            "--hidden {:?}: needs at least one hidden layer, and every width must be positive",
+            args.hidden
+        );
+    }
     let device = args.device.open().map_err(anyhow::Error::msg)?.autodiff();
     let split = Digits::load_bundled()?.split(0.2, args.seed)?;
     std::fs::create_dir_all(&args.out)
