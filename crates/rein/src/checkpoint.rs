@@ -189,6 +189,22 @@ impl Checkpoint {
             path: path.to_path_buf(),
             source,
         };
+        let bytes = self.to_bytes()?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
+        tmp.write_all(&bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// The bytes [`Checkpoint::save`] writes: safetensors with rein's format tag, version and
+    /// checksum in the metadata.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut views = Vec::with_capacity(self.state.len());
         for (name, data) in &self.state.entries {
             let dtype = to_safetensors(data.dtype()).ok_or_else(|| ReinError::State {
@@ -215,40 +231,37 @@ impl Checkpoint {
             "rein.checksum".into(),
             format!("{:016x}", checksum(&self.state)),
         );
-        let bytes =
-            safetensors::serialize(views, Some(meta)).map_err(|e| ReinError::Checkpoint {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
-        tmp.write_all(&bytes).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        safetensors::serialize(views, Some(meta)).map_err(|e| ReinError::State {
+            name: "checkpoint".into(),
+            reason: e.to_string(),
+        })
     }
 
     /// Reads a checkpoint written by [`Checkpoint::save`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bad = |reason: String| ReinError::Checkpoint {
-            path: path.to_path_buf(),
-            reason,
-        };
         let bytes = std::fs::read(path).map_err(|source| ReinError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let st = SafeTensors::deserialize(&bytes).map_err(|e| {
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Parses the bytes of a checkpoint file; `path` only names the file in errors. Every
+    /// length and shape comes from the safetensors header, which is checked against the bytes
+    /// present before anything is allocated; then the format tag, the version and the checksum
+    /// are checked.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let bad = |reason: String| ReinError::Checkpoint {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let st = SafeTensors::deserialize(bytes).map_err(|e| {
             bad(format!(
                 "not a readable rein checkpoint (truncated or foreign): {e}"
             ))
         })?;
-        let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
         let meta = header.metadata().clone().unwrap_or_default();
         match meta.get("rein.format").map(String::as_str) {
             Some(FORMAT) => {}
