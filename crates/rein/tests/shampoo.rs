@@ -326,7 +326,7 @@ fn roots_change_only_at_the_scheduled_steps() {
             .betas(0.9, 0.99)
             .max_preconditioner_dim(4)
             .precondition_frequency(3)
-            .start_preconditioning_step(2),
+            .start_preconditioning_step(4),
     );
     let mut model = Matrix::new(&w0, m, n);
     let (mut roots, mut factors) = (None, None);
@@ -345,7 +345,7 @@ fn roots_change_only_at_the_scheduled_steps() {
         roots = Some(r);
         factors = Some(f);
     }
-    assert_eq!(changed, vec![2, 5, 8]);
+    assert_eq!(changed, vec![4, 7, 10]);
 }
 
 #[test]
@@ -579,6 +579,12 @@ fn invalid_hyper_parameters_name_the_field() {
         ),
         (
             ShampooConfig::default().start_preconditioning_step(0),
+            "start_preconditioning_step",
+        ),
+        (
+            ShampooConfig::default()
+                .precondition_frequency(100)
+                .start_preconditioning_step(10),
             "start_preconditioning_step",
         ),
         (

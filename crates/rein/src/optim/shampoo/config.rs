@@ -272,6 +272,18 @@ impl ShampooConfig {
             self.start(),
             "must be >= 1 (steps count from 1)",
         )?;
+        // As the reference implementation (Shi et al. 2023): preconditioning starts only after
+        // the factors have accumulated at least one precondition period of gradients.
+        ensure_hparam(
+            self.start() >= self.precondition_frequency,
+            "start_preconditioning_step",
+            format!(
+                "{} (precondition_frequency {})",
+                self.start(),
+                self.precondition_frequency
+            ),
+            "must be >= precondition_frequency",
+        )?;
         for (&order, &root) in &self.root_override {
             ensure_hparam(order >= 1, "root_override", order, "orders start at 1")?;
             ensure_hparam(root >= 1, "root_override", root, "roots must be >= 1")?;
