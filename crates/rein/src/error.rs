@@ -45,6 +45,24 @@ pub enum ReinError {
         /// The value.
         value: f64,
     },
+    /// A step after the first met a NaN or infinite loss, violation, Lagrangian or gradient:
+    /// the iterates diverged (at the first step the problem itself is at fault, and the cause
+    /// is returned unwrapped).
+    #[error(
+        "step {step}: {cause}; the run diverged (primal learning rate {primal_lr}{}): \
+         lower the learning rate",
+        dual_lr.map_or(String::new(), |lr| format!(", dual {lr}"))
+    )]
+    Diverged {
+        /// The step (from 1) that failed.
+        step: u64,
+        /// What went non-finite.
+        cause: Box<ReinError>,
+        /// The primal learning rate in use at that step (schedule applied).
+        primal_lr: f64,
+        /// The dual learning rate in use, when there is a dual optimizer.
+        dual_lr: Option<f64>,
+    },
     /// A configuration key has an invalid value, or is unknown.
     #[error("invalid configuration `{key}`: {reason}")]
     InvalidConfig {
@@ -146,6 +164,24 @@ pub enum ReinError {
 pub type Result<T, E = ReinError> = std::result::Result<T, E>;
 
 /// Checks `cond`, else returns an [`ReinError::InvalidHyperParameter`].
+impl ReinError {
+    /// The error underneath [`ReinError::Diverged`] (the error itself otherwise).
+    pub fn root_cause(&self) -> &ReinError {
+        match self {
+            ReinError::Diverged { cause, .. } => cause.root_cause(),
+            other => other,
+        }
+    }
+
+    /// Whether this is a NaN or infinite value met during a step (any step).
+    pub fn is_non_finite(&self) -> bool {
+        matches!(
+            self.root_cause(),
+            ReinError::NonFinite { .. } | ReinError::NonFiniteGradient { .. }
+        )
+    }
+}
+
 pub(crate) fn ensure_hparam(
     cond: bool,
     field: &'static str,

@@ -246,3 +246,43 @@ fn a_feasibility_problem_without_loss_or_primal_constraint_is_an_error() {
     });
     assert!(matches!(r, Err(ReinError::EmptyLagrangian)), "{r:?}");
 }
+
+#[test]
+fn divergence_names_the_step_and_the_learning_rates() -> rein::Result<()> {
+    // min x^4 by SGD with lr 1 from x = 2: x <- x - 4 x^3 overflows within a few steps.
+    let cs = one("bound", Constraint::inequality("bound", 1));
+    let mut opt =
+        AlternatingDualPrimal::new(Sgd::new(SgdConfig::new(1.0))?, DualSgd::new(0.5)?, cs)?;
+    let mut model = Point::new(&[2.0]);
+    let mut problem = FnProblem(|x: Tensor<1>| {
+        let sq = x.clone() * x.clone();
+        state_with(
+            Some((sq.clone() * sq).sum()),
+            vec![("bound", ConstraintState::new(x.sum().sub_scalar(10.0)))],
+        )
+    });
+    let error = loop {
+        if let Err(e) = opt.step(&mut problem, &mut model, &()) {
+            break e;
+        }
+    };
+    match &error {
+        ReinError::Diverged {
+            step,
+            primal_lr,
+            dual_lr,
+            ..
+        } => {
+            assert!(*step > 1, "{error}");
+            assert_eq!((*primal_lr, *dual_lr), (1.0, Some(0.5)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(error.is_non_finite());
+    let text = error.to_string();
+    assert!(
+        text.starts_with("step ") && text.contains("learning rate 1") && text.contains("dual 0.5"),
+        "{text}"
+    );
+    Ok(())
+}

@@ -74,6 +74,25 @@ impl<O: PrimalOptimizer> Core<O> {
         self.evaluate(problem, model, batch)
     }
 
+    /// The divergence guard: a non-finite value met in a step after the first becomes
+    /// [`ReinError::Diverged`], naming the step and the learning rates in use. At the first
+    /// step nothing has moved yet, so the problem's own error is returned as it is.
+    fn guard<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(e) if self.step > 0 && e.is_non_finite() => Err(ReinError::Diverged {
+                step: self.step + 1,
+                cause: Box::new(e),
+                primal_lr: self.primal.learning_rate()
+                    * self
+                        .primal_schedule
+                        .as_ref()
+                        .map_or(1.0, |s| s.factor(self.step)),
+                dual_lr: self.dual.learning_rate(),
+            }),
+            other => other,
+        }
+    }
+
     /// Evaluates the problem at `model` and validates the state against the constraints.
     pub fn evaluate<M: Module, P: Cmp<M>>(
         &self,
@@ -81,10 +100,8 @@ impl<O: PrimalOptimizer> Core<O> {
         model: &M,
         batch: &P::Batch,
     ) -> Result<Evaluation> {
-        evaluate(
-            problem.compute_cmp_state(model, batch)?,
-            &self.dual.constraints,
-        )
+        let state = problem.compute_cmp_state(model, batch)?;
+        self.guard(evaluate(state, &self.dual.constraints))
     }
 
     /// Gradients of the primal Lagrangian of `ev` (current multipliers) at `model`, and its value.
@@ -96,12 +113,12 @@ impl<O: PrimalOptimizer> Core<O> {
         let lp: Tensor<1> = self.dual.primal_lagrangian(ev)?;
         let value = host_values(&lp)[0];
         if !value.is_finite() {
-            return Err(ReinError::NonFinite {
+            return self.guard(Err(ReinError::NonFinite {
                 constraint: "primal Lagrangian".into(),
                 which: "loss",
                 entry: 0,
                 value,
-            });
+            }));
         }
         let grads = lp.backward();
         Ok((ParamGrads::from_backward(model, &grads), value))
@@ -109,7 +126,8 @@ impl<O: PrimalOptimizer> Core<O> {
 
     /// One primal step of `model` with `grads`.
     pub fn descend<M: Module>(&mut self, model: &mut M, grads: &ParamGrads) -> Result<()> {
-        *model = self.primal.step(model.clone(), grads)?;
+        let stepped = self.primal.step(model.clone(), grads);
+        *model = self.guard(stepped)?;
         Ok(())
     }
 
