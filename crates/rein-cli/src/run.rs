@@ -16,7 +16,7 @@ use rein_recipes::{RecipeConfig, Verdict};
 use serde::Serialize;
 
 use crate::report::{Table, write_metrics_json};
-use crate::runner::{EXIT_NOT_MET, Report, execute};
+use crate::runner::{Report, accept_infeasible, execute, exit_on};
 
 /// Options of `rein run`.
 #[derive(Debug, Args)]
@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Exit with status 0 even when runs missed their constraints (verdicts still printed).
+    #[arg(long)]
+    pub accept_infeasible: bool,
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
@@ -75,6 +78,7 @@ fn dispatch(
 
 /// Runs `rein run`.
 pub fn run(args: &RunArgs) -> Result<()> {
+    accept_infeasible(args.accept_infeasible);
     let e = Experiment::read(&args.file)?;
     let out = args
         .out
@@ -84,9 +88,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let points = e.points()?;
     if e.sweep.is_empty() {
         let (_, verdict) = dispatch(&e.recipe, &points[0].config, &out, args.quiet)?;
-        if !verdict.met {
-            std::process::exit(EXIT_NOT_MET);
-        }
+        exit_on(&verdict);
         return Ok(());
     }
     let mut runs = Vec::with_capacity(points.len());
@@ -118,8 +120,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
         runs.len(),
         out.join("sweep.json").display()
     );
-    if missed > 0 {
-        std::process::exit(EXIT_NOT_MET);
-    }
+    exit_on(&Verdict {
+        met: missed == 0,
+        summary: format!("{missed} runs missed"),
+    });
     Ok(())
 }

@@ -70,6 +70,21 @@ pub struct RunFlags {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Exit with status 0 even when the constraints or target were not met (the verdict is
+    /// still printed and written to metrics.json).
+    #[arg(long)]
+    pub accept_infeasible: bool,
+}
+
+/// Set once from `--accept-infeasible`: a missed target then exits 0 instead of
+/// [`EXIT_NOT_MET`].
+static ACCEPT_INFEASIBLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records `--accept-infeasible` for [`exit_on`].
+pub fn accept_infeasible(on: bool) {
+    if on {
+        ACCEPT_INFEASIBLE.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Flags given on the command line, as configuration keys to set over `--config`.
@@ -128,6 +143,7 @@ pub fn configure<C: RecipeConfig>(
     flags: &RunFlags,
     mut overrides: Overrides,
 ) -> Result<(C, PathBuf)> {
+    accept_infeasible(flags.accept_infeasible);
     overrides
         .set("steps", "--steps", flags.steps)
         .set("seed", "--seed", flags.seed)
@@ -235,7 +251,7 @@ pub fn execute<C: Report>(config: &C, out: &Path, quiet: bool) -> Result<(C::Out
 
 /// Exits with [`EXIT_NOT_MET`] when a run missed its constraints.
 pub fn exit_on(verdict: &Verdict) {
-    if !verdict.met {
+    if !verdict.met && !ACCEPT_INFEASIBLE.load(std::sync::atomic::Ordering::Relaxed) {
         std::process::exit(EXIT_NOT_MET);
     }
 }

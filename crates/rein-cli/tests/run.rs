@@ -174,6 +174,26 @@ fn a_missed_target_is_not_a_success() {
     assert!(text(&out).contains("Constraints NOT met"), "{}", text(&out));
     let m: serde_json::Value = serde_json::from_str(&read(dir.path(), "metrics.json")).unwrap();
     assert_eq!(m["verdict"]["met"], false);
+
+    // --accept-infeasible: exit status 0, but the verdict is still printed and written.
+    let accepted = dir.path().join("accepted");
+    let out = rein(&[
+        "sparsity",
+        "--quiet",
+        "--steps",
+        "5",
+        "--target",
+        "0.1",
+        "--hidden",
+        "8",
+        "--accept-infeasible",
+        "--out",
+        accepted.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("Constraints NOT met"), "{}", text(&out));
+    let m: serde_json::Value = serde_json::from_str(&read(&accepted, "metrics.json")).unwrap();
+    assert_eq!(m["verdict"]["met"], false);
 }
 
 #[test]
