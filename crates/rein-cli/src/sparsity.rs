@@ -219,6 +219,9 @@ impl Report for SparsityConfig {
             ),
         ]);
         println!("\n{}", t.render());
+        for w in &m.health {
+            println!("warning: {w}");
+        }
     }
 }
 

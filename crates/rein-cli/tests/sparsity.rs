@@ -43,6 +43,31 @@ fn constrained_run_meets_its_density_target() {
     ] {
         assert!(!m[key].is_null(), "metrics.json lacks {key}");
     }
+    // A healthy run raises no constraint-health warning.
+    assert_eq!(m["health"], serde_json::json!([]), "{m}");
+}
+
+#[test]
+fn a_stalled_multiplier_is_warned_about_by_name() {
+    // Plain SGD at its default rate barely moves the gates: the multiplier climbs while the
+    // density stays put. The run misses its target (exit 2) and says why it looks stuck.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rein"))
+        .args(["sparsity", "--quiet", "--optimizer", "sgd", "--steps", "400"])
+        .args(["--target", "0.1", "--hidden", "16", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("warning: constraint `density`") && stdout.contains("did not shrink"),
+        "{stdout}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["health"][0]["issue"], "stalled-growth", "{m}");
 }
 
 #[test]

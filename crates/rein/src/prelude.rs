@@ -22,6 +22,6 @@ pub use crate::scheme::{
 };
 pub use crate::{
     Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintKind, ConstraintState, Constraints,
-    Formulation, Observer, PenaltyCoefficient, PenaltyUpdater, ReinError, Result, Schedule,
-    StepReport,
+    Formulation, HealthMonitor, HealthWarning, Observer, PenaltyCoefficient, PenaltyUpdater,
+    ReinError, Result, Schedule, StepReport,
 };

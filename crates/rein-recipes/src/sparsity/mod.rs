@@ -29,6 +29,7 @@ pub use problem::{DENSITY, LAYER_DENSITY, SparsityProblem, Targets};
 
 use std::rc::Rc;
 
+use rein::HealthWarning;
 use rein::config::{GroupConfig, OptimizerConfig, PrimalConfig, PrimalKind};
 use rein::device::DeviceKind;
 use rein::dist::{Communicator, SingleProcess};
@@ -180,6 +181,9 @@ pub struct SparsityMetrics {
     pub seed: u64,
     /// Whether the density constraints were met (within [`TOLERANCE`]).
     pub verdict: Verdict,
+    /// Constraint-health warnings of the run (see `rein::health`; empty when healthy).
+    #[serde(default)]
+    pub health: Vec<HealthWarning>,
 }
 
 /// A run's result: its metrics and per-step history (`loss`, `violation_k`, `multiplier_k`).
@@ -354,7 +358,7 @@ fn finish<M: rein_nn::GatedClassifier + burn::module::Module>(
             )
         })?;
     }
-    let (history, multipliers) = run.train(&mut model, &split.train, progress)?;
+    let (history, multipliers, health) = run.train(&mut model, &split.train, progress)?;
     let (train_accuracy, test_accuracy) = run.accuracies(&model, split);
     let totals = model.total_per_layer();
     let layer_expected_density: Vec<f64> = model
@@ -390,6 +394,7 @@ fn finish<M: rein_nn::GatedClassifier + burn::module::Module>(
             steps: config.steps,
             seed: config.seed,
             verdict,
+            health,
         },
         history,
     })

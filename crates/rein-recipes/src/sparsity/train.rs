@@ -8,7 +8,9 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Tensor};
 use rein::dist::{Communicator, DataParallel, DistributedCmp, shard};
 use rein::optim::{Adam, AdamConfig, Clamp, ParamGrads, PrimalOptimizer, Projected};
-use rein::{ConstrainedOptimizer, Constraint, StepReport};
+use rein::{
+    ConstrainedOptimizer, Constraint, HealthConfig, HealthMonitor, HealthWarning, StepReport,
+};
 use rein_nn::l0::TestGate;
 use rein_nn::l0::hard_concrete::{LOG_ALPHA_MAX, LOG_ALPHA_MIN};
 use rein_nn::{Batcher, Dataset, GatedClassifier, MlpConfig, Split};
@@ -35,14 +37,14 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Trains `model` (constrained, or penalised with a fixed multiplier); returns the history
-    /// and the final multipliers.
+    /// Trains `model` (constrained, or penalised with a fixed multiplier); returns the history,
+    /// the final multipliers and the constraint-health warnings of the run.
     pub fn train<M: GatedClassifier + Module>(
         &self,
         model: &mut M,
         train: &Dataset,
         progress: &mut dyn Progress,
-    ) -> Result<(History, Vec<f64>)> {
+    ) -> Result<(History, Vec<f64>, Vec<HealthWarning>)> {
         let c = self.config;
         let optimizer = c.effective_optimizer();
         let problem = SparsityProblem::new(train.clone(), c.targets(), c.seed, self.device);
@@ -86,6 +88,7 @@ impl<'a> Run<'a> {
         progress.start(label, c.steps as u64);
         let mut history = History::new();
         let mut last = None;
+        let mut health = HealthMonitor::new(HealthConfig::default());
         for _ in 0..c.steps {
             let batch = batcher.next_batch();
             let mine = shard(&batch.indices, comm)?;
@@ -95,6 +98,7 @@ impl<'a> Run<'a> {
                 Err(e) => return Err(e.into()),
             };
             record(&mut history, &report);
+            health.observe(&report);
             progress.step();
             if report.step % 50 == 0 {
                 let v = &report.constraints[0];
@@ -110,7 +114,7 @@ impl<'a> Run<'a> {
         let multipliers = last
             .map(|r| r.constraints[0].multipliers.clone())
             .unwrap_or_default();
-        Ok((history, multipliers))
+        Ok((history, multipliers, health.warnings().to_vec()))
     }
 
     /// Train and test accuracy with the median test gates, off the autodiff graph.
