@@ -10,8 +10,9 @@ use rein::device::DeviceKind;
 use rein_recipes::sparsity::{SparsityConfig, SparsityMetrics};
 use serde::Serialize;
 
-use crate::report::{Table, write_metrics_json};
+use crate::report::{Panel, Table, plot_two_panel, write_metrics_json};
 use crate::runner::{EXIT_NOT_MET, run_into};
+use rein_recipes::History;
 
 /// Options of `rein demo`.
 #[derive(Debug, Args)]
@@ -88,6 +89,13 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         args.quiet,
     )?;
     let (penalised, _) = run_into(&penalised_config, &args.out.join("penalised"), args.quiet)?;
+    plot_comparison(
+        &constrained.history,
+        &penalised.history,
+        args.target,
+        args.penalty,
+        &args.out.join("constrained_vs_penalised.png"),
+    )?;
     let (constrained, penalised) = (constrained.metrics, penalised.metrics);
     let target_met = (constrained.expected_density - args.target).abs() <= 0.01;
 
@@ -147,4 +155,48 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         std::process::exit(EXIT_NOT_MET);
     }
     Ok(())
+}
+
+/// One figure of both runs: expected density against the target (top), the multiplier found by
+/// dual ascent against the fixed penalty (bottom).
+fn plot_comparison(
+    constrained: &History,
+    penalised: &History,
+    target: f64,
+    penalty: f64,
+    path: &std::path::Path,
+) -> Result<()> {
+    let density = |h: &History| -> Vec<(f64, f64)> {
+        h.series("violation_0")
+            .into_iter()
+            .map(|(s, v)| (s, v + target))
+            .collect()
+    };
+    let (dc, dp) = (density(constrained), density(penalised));
+    let lambda = constrained.series("multiplier_0");
+    let fixed: Vec<(f64, f64)> = penalised
+        .series("violation_0")
+        .into_iter()
+        .map(|(s, _)| (s, penalty))
+        .collect();
+    plot_two_panel(
+        path,
+        "rein demo: constrained vs fixed penalty, expected density",
+        &Panel {
+            y_label: "expected density",
+            series: &[
+                ("constrained: density (model)", &dc),
+                ("penalised: density (model)", &dp),
+            ],
+            hlines: &[("target density", target)],
+        },
+        &Panel {
+            y_label: "multiplier",
+            series: &[
+                ("lambda by dual ascent", &lambda),
+                ("fixed penalty", &fixed),
+            ],
+            hlines: &[],
+        },
+    )
 }

@@ -239,10 +239,20 @@ pub fn plot(history: &History, targets: &[f64], path: &Path) -> Result<()> {
     let lambdas: Vec<Vec<(f64, f64)>> = (0..targets.len())
         .map(|k| history.series(&format!("multiplier_{k}")))
         .collect();
+    // One constraint per target: the model's density, or one per gated layer.
+    let what = |k: usize| {
+        if targets.len() == 1 {
+            "density (model)".to_string()
+        } else {
+            format!("density (layer {k})")
+        }
+    };
     let labels: Vec<String> = (0..targets.len())
-        .map(|k| format!("expected density {k}"))
+        .map(|k| format!("expected {}", what(k)))
         .collect();
-    let lam_labels: Vec<String> = (0..targets.len()).map(|k| format!("lambda {k}")).collect();
+    let lam_labels: Vec<String> = (0..targets.len())
+        .map(|k| format!("lambda: {}", what(k)))
+        .collect();
     let top: Vec<(&str, &[(f64, f64)])> = labels
         .iter()
         .map(String::as_str)
@@ -253,7 +263,9 @@ pub fn plot(history: &History, targets: &[f64], path: &Path) -> Result<()> {
         .map(String::as_str)
         .zip(lambdas.iter().map(Vec::as_slice))
         .collect();
-    let target_labels: Vec<String> = (0..targets.len()).map(|k| format!("target {k}")).collect();
+    let target_labels: Vec<String> = (0..targets.len())
+        .map(|k| format!("target {}", what(k)))
+        .collect();
     let hlines: Vec<(&str, f64)> = target_labels
         .iter()
         .map(String::as_str)
@@ -262,9 +274,13 @@ pub fn plot(history: &History, targets: &[f64], path: &Path) -> Result<()> {
     if history.is_empty() {
         bail!("no history to plot");
     }
+    let run = path
+        .parent()
+        .and_then(Path::file_name)
+        .map_or_else(String::new, |n| format!(" ({})", n.to_string_lossy()));
     plot_two_panel(
         path,
-        "rein sparsity: expected density vs target",
+        &format!("rein sparsity{run}: expected density vs target"),
         &Panel {
             y_label: "density",
             series: &top,

@@ -39,6 +39,11 @@ fn demo_meets_its_target_where_the_penalty_does_not() {
             assert!(dir.path().join(run).join(f).exists(), "{run}/{f} missing");
         }
     }
+    let figure = std::fs::read(dir.path().join("constrained_vs_penalised.png")).unwrap();
+    assert!(
+        figure.starts_with(b"\x89PNG"),
+        "the comparison figure is not a PNG"
+    );
 }
 
 #[test]

@@ -53,7 +53,14 @@ fn a_stalled_multiplier_is_warned_about_by_name() {
     // density stays put. The run misses its target (exit 2) and says why it looks stuck.
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rein"))
-        .args(["sparsity", "--quiet", "--optimizer", "sgd", "--steps", "400"])
+        .args([
+            "sparsity",
+            "--quiet",
+            "--optimizer",
+            "sgd",
+            "--steps",
+            "400",
+        ])
         .args(["--target", "0.1", "--hidden", "16", "--out"])
         .arg(dir.path())
         .output()

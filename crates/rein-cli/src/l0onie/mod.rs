@@ -120,7 +120,13 @@ impl Report for L0onieConfig {
             t.history
                 .write_csv(&csv)
                 .with_context(|| format!("writing {}", csv.display()))?;
-            plots::plot_training(out, &format!("training_{stem}"), &t.history, t.target)?;
+            plots::plot_training(
+                out,
+                &format!("training_{stem}"),
+                &t.history,
+                t.target,
+                self.steps,
+            )?;
         }
         let points: Vec<plots::RdPoint> = m
             .runs

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use plotters::prelude::*;
 
 use crate::report::plot::ensure_font;
-use crate::report::{History, Panel, plot_series, plot_two_panel};
+use crate::report::{History, Panel, plot_panel, plot_two_panel};
 
 fn err<E: std::error::Error + Send + Sync>(e: E) -> anyhow::Error {
     anyhow!("plot drawing failed: {e}")
@@ -129,37 +129,51 @@ pub fn plot_rd(
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Writes `<stem>.png` (strict / evaluated / proxy bpp against the target above, the
-/// multiplier below) and `<stem>_psnr.png` (PSNR at the evaluations).
+/// Writes `<stem>.png` (strict and proxy bpp against the target above, the multiplier below)
+/// and `<stem>_psnr.png` (PSNR at the evaluations, with a marker where fine-tuning starts after
+/// `constrained_steps`). Titles name the run directory and the target.
 ///
 /// # Errors
 /// Font or drawing failures.
-pub fn plot_training(dir: &Path, stem: &str, history: &History, target: f64) -> Result<()> {
+pub fn plot_training(
+    dir: &Path,
+    stem: &str,
+    history: &History,
+    target: f64,
+    constrained_steps: usize,
+) -> Result<()> {
+    let run = dir
+        .file_name()
+        .map_or_else(String::new, |n| format!(" ({})", n.to_string_lossy()));
     let strict = history.series("strict_bpp");
     let proxy = history.series("proxy_bpp");
     let lambda = history.series("lambda");
     plot_two_panel(
         &dir.join(format!("{stem}.png")),
-        &format!("rein l0onie: bits per pixel vs target {target}"),
+        &format!("rein l0onie{run}: bits per pixel vs target {target}"),
         &Panel {
             y_label: "bits per pixel",
             series: &[
-                ("16 nnz(fp16 purge) / HW (strict)", &strict),
-                ("32 E[L0] / HW (proxy)", &proxy),
+                ("bpp, strict: 16 nnz(fp16) / HW", &strict),
+                ("bpp, proxy: 32 E[L0] / HW", &proxy),
             ],
-            hlines: &[("target", target)],
+            hlines: &[("target bpp", target)],
         },
         &Panel {
-            y_label: "lambda",
-            series: &[("lambda", &lambda)],
+            y_label: "lambda (bpp)",
+            series: &[("lambda (bpp)", &lambda)],
             hlines: &[],
         },
     )?;
     let psnr = history.series("psnr");
-    plot_series(
+    plot_panel(
         &dir.join(format!("{stem}_psnr.png")),
-        "rein l0onie: PSNR of the fp16 model at the evaluations",
-        &[("PSNR (dB)", &psnr)],
-        &[],
+        &format!("rein l0onie{run}: PSNR of the fp16 model, target {target} bpp"),
+        &Panel {
+            y_label: "PSNR (dB)",
+            series: &[("PSNR (dB)", &psnr)],
+            hlines: &[],
+        },
+        &[("fine-tuning starts", constrained_steps as f64)],
     )
 }

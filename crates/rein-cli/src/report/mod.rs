@@ -15,7 +15,7 @@ mod progress;
 pub mod table;
 
 pub use metrics::{read_metrics_json, write_metrics_json};
-pub use plot::{Panel, plot_series, plot_two_panel};
+pub use plot::{Panel, plot_panel, plot_series, plot_two_panel};
 pub use progress::{Bars, progress_bar};
 pub use rein_coin::write_atomic;
 pub use rein_recipes::History;

@@ -90,6 +90,26 @@ pub fn plot_two_panel(path: &Path, title: &str, top: &Panel<'_>, bottom: &Panel<
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// One panel with dashed vertical markers `vlines` (`(label, x)`, e.g. where a phase starts),
+/// written to the PNG `path`.
+///
+/// # Errors
+/// As [`plot_series`].
+pub fn plot_panel(
+    path: &Path,
+    title: &str,
+    panel: &Panel<'_>,
+    vlines: &[(&str, f64)],
+) -> Result<()> {
+    ensure_font()?;
+    let root = BitMapBackend::new(path, (WIDTH, PANEL_HEIGHT)).into_drawing_area();
+    root.fill(&WHITE).map_err(draw_err)?;
+    draw_panel_marked(&root, Some(title), panel, true, vlines)?;
+    root.present()
+        .map_err(draw_err)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 pub(crate) fn ensure_font() -> Result<()> {
     static REGISTER: Once = Once::new();
     let mut ok = true;
@@ -123,11 +143,49 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// The legend corner that covers the fewest data points: each corner's box is the outer 40 %
+/// of the x and y ranges.
+fn quiet_corner(
+    points: impl Iterator<Item = (f64, f64)>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> SeriesLabelPosition {
+    let (xs, ys) = (0.4 * (x1 - x0), 0.4 * (y1 - y0));
+    // Upper right, upper left, lower right, lower left.
+    let mut counts = [0usize; 4];
+    for (x, y) in points {
+        let (right, left) = (x >= x1 - xs, x <= x0 + xs);
+        let (upper, lower) = (y >= y1 - ys, y <= y0 + ys);
+        counts[0] += usize::from(upper && right);
+        counts[1] += usize::from(upper && left);
+        counts[2] += usize::from(lower && right);
+        counts[3] += usize::from(lower && left);
+    }
+    let best = (0..4).min_by_key(|&k| counts[k]).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::LowerRight,
+        SeriesLabelPosition::LowerLeft,
+    ][best]
+        .clone()
+}
+
 fn draw_panel(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
     title: Option<&str>,
     panel: &Panel<'_>,
     x_label: bool,
+) -> Result<()> {
+    draw_panel_marked(area, title, panel, x_label, &[])
+}
+
+fn draw_panel_marked(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    title: Option<&str>,
+    panel: &Panel<'_>,
+    x_label: bool,
+    vlines: &[(&str, f64)],
 ) -> Result<()> {
     let finite = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
     let points = || {
@@ -198,10 +256,12 @@ fn draw_panel(
         if !y.is_finite() {
             continue;
         }
-        let color = if i == 0 {
-            BLACK
+        // A bound is drawn in the colour of the curve it bounds (the i-th line); bounds beyond
+        // the lines are black.
+        let color = if i < panel.series.len() {
+            COLORS[i % COLORS.len()]
         } else {
-            COLORS[(panel.series.len() + i) % COLORS.len()]
+            BLACK
         };
         let style = color.stroke_width(2);
         chart
@@ -214,10 +274,32 @@ fn draw_panel(
                     + PathElement::new(vec![(13, 0), (20, 0)], style)
             });
     }
+    for &(name, x) in vlines {
+        if !x.is_finite() {
+            continue;
+        }
+        let style = RGBColor(90, 90, 90).stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new([(x, y0), (x, y1)], 6, 6, style))
+            .map_err(draw_err)?
+            .label(name)
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (7, 0)], style)
+                    + PathElement::new(vec![(13, 0), (20, 0)], style)
+            });
+    }
     if !panel.series.is_empty() || !panel.hlines.is_empty() {
+        let corner = quiet_corner(
+            points()
+                .copied()
+                .chain(panel.hlines.iter().flat_map(|h| [(x0, h.1), (x1, h.1)])),
+            (x0, x1),
+            (y0, y1),
+        );
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(corner)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(190, 190, 190))
             .label_font(("sans-serif", 15))
@@ -230,6 +312,22 @@ fn draw_panel(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_goes_where_the_data_is_not() {
+        // A curve falling from the upper left to the lower right leaves the upper right free.
+        let falling = (0..100).map(|i| (f64::from(i), 100.0 - f64::from(i)));
+        assert!(matches!(
+            quiet_corner(falling, (0.0, 100.0), (0.0, 100.0)),
+            SeriesLabelPosition::UpperRight
+        ));
+        // A rising one leaves the upper left free.
+        let rising = (0..100).map(|i| (f64::from(i), f64::from(i)));
+        assert!(matches!(
+            quiet_corner(rising, (0.0, 100.0), (0.0, 100.0)),
+            SeriesLabelPosition::UpperLeft
+        ));
+    }
 
     fn is_png(path: &Path) -> bool {
         std::fs::read(path)
