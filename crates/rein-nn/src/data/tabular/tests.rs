@@ -409,6 +409,15 @@ fn fetched(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// Rows of class 1 in each group.
+fn positives_per_group(g: &Grouped) -> Vec<usize> {
+    let mut counts = vec![0; g.group_count()];
+    for (&group, &label) in g.groups.iter().zip(&g.data.labels) {
+        counts[group] += label;
+    }
+    counts
+}
+
 #[test]
 fn fetched_adult_has_the_known_counts() {
     let Some(dir) = fetched("adult") else { return };
@@ -419,6 +428,8 @@ fn fetched_adult_has_the_known_counts() {
     assert_eq!(s.train.group_sizes(), vec![10_771, 21_790]);
     assert_eq!(s.test.group_sizes(), vec![5_421, 10_860]);
     assert_eq!(s.train.data.d, 108);
+    // Positives per group, as counted independently from the raw file: Female 1179, Male 6662.
+    assert_eq!(positives_per_group(&s.train), vec![1_179, 6_662]);
     assert!(
         s.train
             .data
@@ -446,6 +457,13 @@ fn fetched_compas_has_the_known_counts() {
     assert_eq!(s.train.data.n + s.test.data.n, 6_172);
     assert_eq!(all(|g| g.data.class_counts()), vec![3_363, 2_809]);
     assert_eq!(all(Grouped::group_sizes), vec![3_175, 2_103, 894]);
+    let pos = positives_per_group(&s.train)
+        .into_iter()
+        .zip(positives_per_group(&s.test));
+    assert_eq!(
+        pos.map(|(a, b)| a + b).collect::<Vec<_>>(),
+        vec![1_661, 822, 326]
+    );
     // round(0.2 * 3363) + round(0.2 * 2809) test rows.
     assert_eq!((s.train.data.n, s.test.data.n), (4_937, 1_235));
     assert_eq!(s.train.data.d, 18);
