@@ -94,6 +94,19 @@ impl Adult {
         protected: Protected,
         feature: ProtectedFeature,
     ) -> Result<GroupedSplit, DataError> {
+        Ok(Self::load_with_names(dir, protected, feature)?.0)
+    }
+
+    /// As [`Adult::load_with`], plus the name of every feature column: `"age"` for a
+    /// continuous column, `"sex=Female"` for an indicator.
+    ///
+    /// # Errors
+    /// As [`Adult::load_with`].
+    pub fn load_with_names(
+        dir: impl AsRef<Path>,
+        protected: Protected,
+        feature: ProtectedFeature,
+    ) -> Result<(GroupedSplit, Vec<String>), DataError> {
         let dir = dir.as_ref();
         if !dir.is_dir() {
             return Err(DataError::NotFetched {
@@ -110,10 +123,11 @@ impl Adult {
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        Ok(GroupedSplit {
+        let split = GroupedSplit {
             train: grouped(&encoder, train, &names)?,
             test: grouped(&encoder, test, &names)?,
-        })
+        };
+        Ok((split, encoder.feature_names()))
     }
 }
 

@@ -116,6 +116,21 @@ impl Compas {
         test_fraction: f64,
         seed: u64,
     ) -> Result<GroupedSplit, DataError> {
+        Ok(Self::load_with_names(dir, protected, feature, test_fraction, seed)?.0)
+    }
+
+    /// As [`Compas::load_with`], plus the name of every feature column: `"age"` for a
+    /// continuous column, `"race=Caucasian"` for an indicator.
+    ///
+    /// # Errors
+    /// As [`Compas::load_with`].
+    pub fn load_with_names(
+        dir: impl AsRef<Path>,
+        protected: Protected,
+        feature: ProtectedFeature,
+        test_fraction: f64,
+        seed: u64,
+    ) -> Result<(GroupedSplit, Vec<String>), DataError> {
         let dir = dir.as_ref();
         if !dir.is_dir() {
             return Err(DataError::NotFetched {
@@ -142,14 +157,14 @@ impl Compas {
 }
 
 /// Splits `rows` as [`Grouped::split`] would (the split depends only on the labels), fits the
-/// encoder on the training rows and encodes both parts.
+/// encoder on the training rows and encodes both parts; also returns the feature names.
 fn split_and_encode(
     rows: Vec<Row>,
     protected: Protected,
     feature: ProtectedFeature,
     test_fraction: f64,
     seed: u64,
-) -> Result<GroupedSplit, DataError> {
+) -> Result<(GroupedSplit, Vec<String>), DataError> {
     let labels: Vec<usize> = rows.iter().map(|r| r.label).collect();
     let by_label = Dataset::new(vec![0.0; labels.len()], labels, 1, Compas::CLASSES)?;
     let split = by_label.split(test_fraction, seed)?;
@@ -170,10 +185,11 @@ fn split_and_encode(
         )?;
         Grouped::new(data, rows.iter().map(|r| r.group).collect(), names.clone())
     };
-    Ok(GroupedSplit {
+    let split = GroupedSplit {
         train: grouped(&train)?,
         test: grouped(&test)?,
-    })
+    };
+    Ok((split, encoder.feature_names()))
 }
 
 /// Parses the CSV bytes (`path` only names the file in errors) and applies ProPublica's row

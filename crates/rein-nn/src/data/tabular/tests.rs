@@ -421,7 +421,14 @@ fn positives_per_group(g: &Grouped) -> Vec<usize> {
 #[test]
 fn fetched_adult_has_the_known_counts() {
     let Some(dir) = fetched("adult") else { return };
-    let s = Adult::load(&dir, Protected::Sex).unwrap();
+    let (s, names) = Adult::load_with_names(&dir, Protected::Sex, ProtectedFeature::Keep).unwrap();
+    assert_eq!(names.len(), s.train.data.d);
+    assert_eq!(&names[..2], ["age", "workclass=?"]);
+    assert!(
+        names
+            .iter()
+            .any(|n| n == "native-country=Holand-Netherlands")
+    );
     assert_eq!((s.train.data.n, s.test.data.n), (32_561, 16_281));
     assert_eq!(s.train.data.class_counts(), vec![24_720, 7_841]);
     assert_eq!(s.test.data.class_counts(), vec![12_435, 3_846]);
@@ -467,6 +474,11 @@ fn fetched_compas_has_the_known_counts() {
     // round(0.2 * 3363) + round(0.2 * 2809) test rows.
     assert_eq!((s.train.data.n, s.test.data.n), (4_937, 1_235));
     assert_eq!(s.train.data.d, 18);
+    let (_, names) =
+        Compas::load_with_names(&dir, Protected::Race, ProtectedFeature::Drop, 0.2, 0).unwrap();
+    assert_eq!(names.len(), 18 - 6);
+    assert!(names.iter().all(|n| !n.starts_with("race=")), "{names:?}");
+    assert!(names.iter().any(|n| n == "c_charge_degree=M"), "{names:?}");
     let sex = Compas::load(&dir, Protected::Sex, 0).unwrap();
     let sizes: Vec<usize> = sex
         .train
