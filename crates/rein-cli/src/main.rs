@@ -54,9 +54,10 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum DataCommand {
-    /// Fetch a data set (`mnist` or `fashion-mnist`) and check it by SHA-256.
+    /// Fetch a data set (`mnist`, `fashion-mnist`, `adult`, `compas` or `german`) and check it
+    /// by SHA-256.
     Fetch {
-        /// Data set name: `mnist` or `fashion-mnist`.
+        /// Data set name: `mnist`, `fashion-mnist`, `adult`, `compas` or `german`.
         name: String,
         /// Parent directory; files go to `<dest>/<name>/`.
         #[arg(long, default_value = "data/fetched")]

@@ -97,6 +97,26 @@ pub enum DataError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A field of a text table holds a value its column does not accept (not a number, not one
+    /// of the allowed categories, empty).
+    #[error(
+        "{}:{line}: field `{field}` (column {column}): {reason}, found {value:?}",
+        file.display()
+    )]
+    InvalidField {
+        /// The file (or source name) being parsed.
+        file: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column (field) number.
+        column: usize,
+        /// The column's name, e.g. `"race"`.
+        field: String,
+        /// The offending text.
+        value: String,
+        /// What the column accepts, e.g. `"expected one of Female, Male"`.
+        reason: String,
+    },
     /// A data set that must be fetched first is not present.
     #[error("{what} not found at {}; run `{command}` to fetch it", path.display())]
     NotFetched {

@@ -2,7 +2,9 @@
 //!
 //! * [`data`]: the bundled 8x8 [`Digits`](data::Digits) data set, seeded synthetic
 //!   generators, a seeded stratified [`Dataset::split`](data::Dataset::split) and a
-//!   resumable minibatch [`Batcher`](data::Batcher) that yields sample indices.
+//!   resumable minibatch [`Batcher`](data::Batcher) that yields sample indices; MNIST and
+//!   Fashion-MNIST, and the tabular fairness data sets [`Adult`] and [`Compas`] grouped by a
+//!   [`Protected`] attribute, all fetched by `rein data fetch`.
 //! * [`model`]: a ReLU [`Mlp`](model::Mlp) with deterministic, seed-driven initialisation.
 //! * [`l0`]: hard-concrete L0 gates (Louizos et al. 2018): a gated [`L0Linear`] layer with
 //!   differentiable expected density, and purging into a dense `Linear`.
@@ -43,8 +45,8 @@ mod rng;
 pub mod siren;
 
 pub use data::{
-    Batch, Batcher, BatcherState, Dataset, Digits, Grouped, GroupedSplit, Mnist, MnistVariant,
-    Split,
+    Adult, Batch, Batcher, BatcherState, Compas, Dataset, Digits, Grouped, GroupedSplit, Mnist,
+    MnistVariant, Protected, ProtectedFeature, Split,
 };
 pub use error::DataError;
 pub use l0::{

@@ -11,9 +11,11 @@ mod grouped;
 pub mod idx;
 mod mnist;
 pub mod synthetic;
+pub mod tabular;
 
 pub use batcher::{Batch, Batcher, BatcherState, EpochIter};
 pub use dataset::{Dataset, Split};
 pub use digits::Digits;
 pub use grouped::{Grouped, GroupedSplit};
 pub use mnist::{Mnist, MnistVariant};
+pub use tabular::{Adult, Compas, Protected, ProtectedFeature};
