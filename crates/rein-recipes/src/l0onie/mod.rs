@@ -43,6 +43,7 @@
 //! # Ok::<(), rein_recipes::RecipeError>(())
 //! ```
 
+mod budget;
 mod config;
 mod curve;
 mod image;
@@ -148,29 +149,41 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
         let run = train::train_l0onie(config, target, &img, &device, progress)?;
         let seconds = t0.elapsed().as_secs_f64();
         let stem = stem(target);
-        let feasible = run.best.is_some();
         let chosen = run.best.as_ref().unwrap_or(&run.last);
         let file = format!("l0onie_{stem}.rcoin");
-        let rcoin = encode(h, w, &chosen.weights).map_err(format_error(&file))?;
+        // The budget is the file's: drop the smallest weights until the bytes fit.
+        let budget_bits = target * (h * w) as f64;
+        let fitted = budget::fit_file_budget(h, w, &chosen.weights, budget_bits)
+            .map_err(format_error(&file))?;
+        let (bpp, psnr) = if fitted.dropped == 0 {
+            (chosen.bpp, chosen.psnr)
+        } else {
+            let (_, bpp, psnr) = img.evaluate(&fitted.weights);
+            (bpp, psnr)
+        };
+        let rcoin = fitted.bytes;
         let decoded = decode(&rcoin).map_err(format_error(&file))?;
-        let coin_psnr = interpolate(&curve, chosen.bpp);
+        let coin_psnr = interpolate(&curve, bpp);
         let file_bpp = img.per_pixel(8.0 * rcoin.len() as f64);
+        let feasible = run.best.is_some() && file_bpp <= target;
         runs.push(L0onieRunMetrics {
             target,
             feasible,
-            bpp: chosen.bpp,
+            bpp,
             file_bpp,
             file_bytes: rcoin.len() as u64,
+            dropped_to_fit: fitted.dropped,
+            psnr_before_fit: (fitted.dropped > 0).then_some(chosen.psnr),
             encoding: decoded.encoding,
-            psnr: chosen.psnr,
-            nnz: chosen.weights.nnz(),
+            psnr,
+            nnz: fitted.weights.nnz(),
             params,
             best_step: chosen.step,
             coin_psnr_at_bpp: coin_psnr,
-            psnr_gain: coin_psnr.map(|c| chosen.psnr - c),
+            psnr_gain: coin_psnr.map(|c| psnr - c),
             coin_psnr_at_file_bpp: interpolate(&file_curve, file_bpp),
-            bpp_within_claim: feasible && chosen.bpp >= 0.7 * target,
-            above_coin: coin_psnr.map(|c| chosen.psnr > c),
+            bpp_within_claim: feasible && bpp >= 0.7 * target,
+            above_coin: coin_psnr.map(|c| psnr > c),
             constrained_psnr: run.constrained_best.as_ref().map(|b| b.psnr),
             constrained_bpp: run.constrained_best.as_ref().map(|b| b.bpp),
             final_bpp: run.last.bpp,

@@ -33,13 +33,18 @@ pub struct CoinPoint {
 pub struct L0onieRunMetrics {
     /// bpp target.
     pub target: f64,
-    /// Whether a feasible model was found (all fields below describe it; else the last
-    /// evaluation of the constrained phase).
+    /// Whether a feasible model was found and its written file fits the target (all fields
+    /// below describe it; else the last evaluation of the constrained phase).
     pub feasible: bool,
     /// `16 nnz(fp16 purge) / (H W)` of the reported model (the constrained quantity).
     pub bpp: f64,
-    /// Real `.rcoin` file size in bits / (H W).
+    /// Real `.rcoin` file size in bits / (H W); never above the target (see `dropped_to_fit`).
     pub file_bpp: f64,
+    /// Stored parameters dropped (smallest magnitude first) so that the written file fits the
+    /// target; 0 when the constraint's model fitted as it was.
+    pub dropped_to_fit: usize,
+    /// PSNR of the constraint's model before that repair (absent when nothing was dropped).
+    pub psnr_before_fit: Option<f64>,
     /// File size in bytes.
     pub file_bytes: u64,
     /// Sparsity encoding chosen for the file (`"dense"`, `"bitmap"` or `"gaps"`).
