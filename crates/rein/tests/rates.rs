@@ -67,12 +67,20 @@ fn strict_rates_equal_hand_counts() {
     for s in [Surrogate::Sigmoid, Surrogate::Hinge] {
         for (kind, want) in all {
             let r = p.rate(kind, s, None).unwrap().unwrap();
-            assert!((r.strict() - want).abs() < 1e-15, "{kind} {s:?}: {}", r.strict());
+            assert!(
+                (r.strict() - want).abs() < 1e-15,
+                "{kind} {s:?}: {}",
+                r.strict()
+            );
             assert_eq!(r.kind(), kind);
         }
         for (kind, want) in masked {
             let r = p.rate(kind, s, Some(&mask)).unwrap().unwrap();
-            assert!((r.strict() - want).abs() < 1e-15, "masked {kind}: {}", r.strict());
+            assert!(
+                (r.strict() - want).abs() < 1e-15,
+                "masked {kind}: {}",
+                r.strict()
+            );
         }
     }
     // The named helpers are the same rates.
@@ -120,35 +128,89 @@ fn undefined_rates_are_none_not_nan() {
     // An empty batch: every rate undefined.
     let none = Predictions::from_labels(constant(&[]), &[]).unwrap();
     assert!(none.is_empty());
-    assert!(none.rate(RateKind::Error, Surrogate::Sigmoid, None).unwrap().is_none());
+    assert!(
+        none.rate(RateKind::Error, Surrogate::Sigmoid, None)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
 fn bad_inputs_are_errors_naming_the_value() {
     let err = Predictions::from_labels(constant(&[1.0, 2.0]), &[1.0]).unwrap_err();
-    assert!(matches!(err, ReinError::ShapeMismatch { expected: 2, got: 1, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ReinError::ShapeMismatch {
+                expected: 2,
+                got: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = Predictions::from_labels(constant(&[1.0, 2.0]), &[1.0, 0.5]).unwrap_err();
     assert!(err.to_string().contains("label 1 is 0.5"), "{err}");
     let err = Predictions::from_labels(constant(&[1.0, f64::NAN]), &[1.0, 0.0]).unwrap_err();
-    assert!(matches!(err, ReinError::NonFinite { entry: 1, .. }), "{err}");
+    assert!(
+        matches!(err, ReinError::NonFinite { entry: 1, .. }),
+        "{err}"
+    );
     let err = Predictions::new(constant(&[1.0]), constant(&[2.0])).unwrap_err();
     assert!(err.to_string().contains("label 0 is 2"), "{err}");
     let p = predictions(&SCORES, &LABELS);
     let short = constant(&[1.0; 5]);
-    let err = p.rate(RateKind::Error, Surrogate::Hinge, Some(&short)).unwrap_err();
-    assert!(matches!(err, ReinError::ShapeMismatch { expected: 6, got: 5, .. }), "{err}");
+    let err = p
+        .rate(RateKind::Error, Surrogate::Hinge, Some(&short))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReinError::ShapeMismatch {
+                expected: 6,
+                got: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let negative = constant(&[1.0, -1.0, 1.0, 1.0, 1.0, 1.0]);
-    let err = p.rate(RateKind::Error, Surrogate::Hinge, Some(&negative)).unwrap_err();
+    let err = p
+        .rate(RateKind::Error, Surrogate::Hinge, Some(&negative))
+        .unwrap_err();
     assert!(err.to_string().contains("mask weight 1 is -1"), "{err}");
-    let r = p.rate(RateKind::Error, Surrogate::Hinge, None).unwrap().unwrap();
+    let r = p
+        .rate(RateKind::Error, Surrogate::Hinge, None)
+        .unwrap()
+        .unwrap();
     let err = r.at_most(f64::NAN).unwrap_err();
     assert!(err.to_string().contains("bound"), "{err}");
     let err = Groups::new(&[0, 3], 3).unwrap_err();
-    assert!(matches!(err, ReinError::IndexOutOfRange { index: 3, size: 3, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ReinError::IndexOutOfRange {
+                index: 3,
+                size: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(Groups::new(&[], 0).is_err());
     let groups = Groups::new(&[0, 1], 2).unwrap();
     let err = demographic_parity(&p, &groups, 0.1, Surrogate::Hinge).unwrap_err();
-    assert!(matches!(err, ReinError::ShapeMismatch { expected: 6, got: 2, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ReinError::ShapeMismatch {
+                expected: 6,
+                got: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let groups = Groups::new(&[0; 6], 1).unwrap();
     let err = demographic_parity(&p, &groups, -0.1, Surrogate::Hinge).unwrap_err();
     assert!(err.to_string().contains("epsilon"), "{err}");
@@ -160,17 +222,26 @@ fn surrogates_equal_hand_formulas() {
     let p = predictions(&SCORES, &LABELS);
     let mask = constant(&MASK);
     // Masked TPR over positives {0, 1, 4} with scores 2, -1, 0.
-    let tpr = p.true_positive_rate(Surrogate::Sigmoid, Some(&mask)).unwrap().unwrap();
+    let tpr = p
+        .true_positive_rate(Surrogate::Sigmoid, Some(&mask))
+        .unwrap()
+        .unwrap();
     let want = (sig(2.0) + sig(-1.0) + sig(0.0)) / 3.0;
     assert!((scalar(&tpr.surrogate()) - want).abs() < 1e-15);
     assert_eq!(scalar(&tpr.lower()), scalar(&tpr.upper()));
-    let tpr = p.true_positive_rate(Surrogate::Hinge, Some(&mask)).unwrap().unwrap();
+    let tpr = p
+        .true_positive_rate(Surrogate::Hinge, Some(&mask))
+        .unwrap()
+        .unwrap();
     let upper = (hinge(2.0) + hinge(-1.0) + hinge(0.0)) / 3.0; // 4/3
     let lower = 1.0 - (hinge(-2.0) + hinge(1.0) + hinge(0.0)) / 3.0; // 0
     assert!((scalar(&tpr.upper()) - upper).abs() < 1e-15);
     assert!((scalar(&tpr.lower()) - lower).abs() < 1e-15);
     // Masked error rate: rows {0,1,2,4,5}; positives count s(-z), negatives s(z).
-    let err = p.error_rate(Surrogate::Hinge, Some(&mask)).unwrap().unwrap();
+    let err = p
+        .error_rate(Surrogate::Hinge, Some(&mask))
+        .unwrap()
+        .unwrap();
     let want = (hinge(-2.0) + hinge(1.0) + hinge(0.5) + hinge(0.0) + hinge(1.5)) / 5.0;
     assert!((scalar(&err.upper()) - want).abs() < 1e-15);
     // Constraint states: rate <= 0.5 uses the upper surrogate, rate >= 0.5 the lower one.
@@ -215,7 +286,10 @@ fn surrogate_gradients_match_finite_differences() {
                 let grad = host(&z.grad(&out.backward()).unwrap());
                 let want = numeric_gradient(value, &x);
                 for (g, w) in grad.iter().zip(&want) {
-                    assert!((g - w).abs() < 1e-7, "{kind} {s:?} upper={upper}: {grad:?} vs {want:?}");
+                    assert!(
+                        (g - w).abs() < 1e-7,
+                        "{kind} {s:?} upper={upper}: {grad:?} vs {want:?}"
+                    );
                 }
             }
         }
@@ -277,7 +351,11 @@ fn demographic_parity_entries_by_hand() {
     assert_eq!(gaps.size(), gap_size(4, 1));
     assert_eq!(gaps.indices(), &[0, 1, 2, 3, 4, 5]);
     for (got, want) in gaps.strict().iter().zip(&want) {
-        assert!((got - want).abs() < 1e-15, "{:?} vs {want:?}", gaps.strict());
+        assert!(
+            (got - want).abs() < 1e-15,
+            "{:?} vs {want:?}",
+            gaps.strict()
+        );
     }
     // Sigmoid surrogate: group means of sigmoid(z) against the batch mean.
     let s: Vec<f64> = scores.iter().map(|&z| sig(z)).collect();
@@ -362,7 +440,8 @@ fn train_logistic(constrained: bool, eps: f64) -> f64 {
         .add(Constraint::inequality("dp", gap_size(2, 1)).indexed())
         .unwrap();
     let primal = rein::optim::Sgd::new(rein::optim::SgdConfig::new(0.5)).unwrap();
-    let dual = Box::new(rein::dual::DualSgd::new(1.0).unwrap()) as Box<dyn rein::dual::DualOptimizer>;
+    let dual =
+        Box::new(rein::dual::DualSgd::new(1.0).unwrap()) as Box<dyn rein::dual::DualOptimizer>;
     let mut opt = SchemeKind::AlternatingDualPrimal
         .build(primal, Some(dual), cs)
         .unwrap();
@@ -404,5 +483,8 @@ fn a_demographic_parity_constraint_closes_the_gap() {
     // |ppr_1 - ppr_0| <= |ppr_1 - ppr| + |ppr - ppr_0| <= 2 eps, plus a tolerance of 0.05 for
     // the oscillation of the last iterate.
     assert!(free > 0.3, "unconstrained gap {free}");
-    assert!(fair <= 2.0 * eps + 0.05, "constrained gap {fair} (unconstrained {free})");
+    assert!(
+        fair <= 2.0 * eps + 0.05,
+        "constrained gap {fair} (unconstrained {free})"
+    );
 }

@@ -20,7 +20,12 @@ fn a_feasible_candidate_beats_a_lower_objective_infeasible_one() {
 
 #[test]
 fn the_lowest_objective_among_feasible_ones_wins() {
-    let cs = [c(2.0, &[-1.0]), c(1.0, &[-0.5]), c(-1.0, &[0.5]), c(1.5, &[])];
+    let cs = [
+        c(2.0, &[-1.0]),
+        c(1.0, &[-0.5]),
+        c(-1.0, &[0.5]),
+        c(1.5, &[]),
+    ];
     assert_eq!(find_best_candidate_index(&cs).unwrap().index, 1);
 }
 

@@ -19,9 +19,11 @@
 //! 1. trains the gated SIREN with the configured scheme (default: simultaneous GDA, Adam with
 //!    the gates at a larger learning rate, `log_alpha` projected onto `[ln 0.01, ln 100]` after
 //!    every step, dual SGD with restarts), evaluating the purged fp16 model every `eval_every`
-//!    steps and keeping the best *feasible* one (strict bpp <= target);
+//!    steps and keeping the best *feasible* one (strict bpp <= target, highest PSNR), else the
+//!    least violating one (lowest bpp, then highest PSNR) — [`rein::selection`];
 //! 2. fine-tunes the kept weights of that model with its mask frozen for `finetune_steps`
-//!    (the nonzero count cannot grow, so it stays feasible);
+//!    (the nonzero count cannot grow, so a feasible model stays feasible), its evaluations
+//!    entering the same selection;
 //! 3. encodes the reported model as an `.rcoin` file ([`rein_coin`]) and renders the decoded
 //!    file.
 //!
@@ -148,8 +150,8 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
         let run = train::train_l0onie(config, target, &img, &device, progress)?;
         let seconds = t0.elapsed().as_secs_f64();
         let stem = stem(target);
-        let feasible = run.best.is_some();
-        let chosen = run.best.as_ref().unwrap_or(&run.last);
+        let feasible = run.feasible;
+        let chosen = &run.chosen;
         let file = format!("l0onie_{stem}.rcoin");
         let rcoin = encode(h, w, &chosen.weights).map_err(format_error(&file))?;
         let decoded = decode(&rcoin).map_err(format_error(&file))?;

@@ -33,8 +33,8 @@ pub struct CoinPoint {
 pub struct L0onieRunMetrics {
     /// bpp target.
     pub target: f64,
-    /// Whether a feasible model was found (all fields below describe it; else the last
-    /// evaluation of the constrained phase).
+    /// Whether a feasible model was found (all fields below describe it; else the least
+    /// violating evaluation of both phases: lowest bpp, then highest PSNR; `rein::selection`).
     pub feasible: bool,
     /// `16 nnz(fp16 purge) / (H W)` of the reported model (the constrained quantity).
     pub bpp: f64,
