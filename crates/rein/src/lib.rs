@@ -40,9 +40,11 @@ pub mod optim;
 mod penalty;
 pub mod prelude;
 mod problem;
+pub mod rates;
 mod report;
 mod schedule;
 pub mod scheme;
+pub mod selection;
 
 pub use checkpoint::{Checkpoint, StateDict, Stateful};
 pub use constraint::{Constraint, ConstraintEntry, ConstraintKind, Constraints};

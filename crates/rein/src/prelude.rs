@@ -16,10 +16,14 @@ pub use crate::optim::{
     Adam, AdamConfig, Clamp, Momentum, ParamGrads, ParamGroup, PrimalOptimizer, Projected, Sgd,
     SgdConfig, Shampoo, ShampooConfig, WeightDecay,
 };
+pub use crate::rates::{
+    GapEntries, Groups, Predictions, Rate, RateKind, Surrogate, demographic_parity, equalized_odds,
+};
 pub use crate::scheme::{
     AlternatingDualPrimal, AlternatingPrimalDual, ExtraAdam, ExtraSgd, Extragradient, Scheme,
     SchemeKind, SimultaneousGda, Unconstrained,
 };
+pub use crate::selection::{BestIterate, Candidate, Selection, Selector};
 pub use crate::{
     Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintKind, ConstraintState, Constraints,
     Formulation, HealthMonitor, HealthWarning, Observer, PenaltyCoefficient, PenaltyUpdater,

@@ -19,9 +19,11 @@
 //! 1. trains the gated SIREN with the configured scheme (default: simultaneous GDA, Adam with
 //!    the gates at a larger learning rate, `log_alpha` projected onto `[ln 0.01, ln 100]` after
 //!    every step, dual SGD with restarts), evaluating the purged fp16 model every `eval_every`
-//!    steps and keeping the best *feasible* one (strict bpp <= target);
+//!    steps and keeping the best *feasible* one (strict bpp <= target, highest PSNR), else the
+//!    least violating one (lowest bpp, then highest PSNR) — [`rein::selection`];
 //! 2. fine-tunes the kept weights of that model with its mask frozen for `finetune_steps`
-//!    (the nonzero count cannot grow, so it stays feasible);
+//!    (the nonzero count cannot grow, so a feasible model stays feasible), its evaluations
+//!    entering the same selection;
 //! 3. encodes the reported model as an `.rcoin` file ([`rein_coin`]) and renders the decoded
 //!    file.
 //!
@@ -149,7 +151,7 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
         let run = train::train_l0onie(config, target, &img, &device, progress)?;
         let seconds = t0.elapsed().as_secs_f64();
         let stem = stem(target);
-        let chosen = run.best.as_ref().unwrap_or(&run.last);
+        let chosen = &run.chosen;
         let file = format!("l0onie_{stem}.rcoin");
         // The budget is the file's: drop the smallest weights until the bytes fit.
         let budget_bits = target * (h * w) as f64;
@@ -165,7 +167,7 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
         let decoded = decode(&rcoin).map_err(format_error(&file))?;
         let coin_psnr = interpolate(&curve, bpp);
         let file_bpp = img.per_pixel(8.0 * rcoin.len() as f64);
-        let feasible = run.best.is_some() && file_bpp <= target;
+        let feasible = run.feasible && file_bpp <= target;
         runs.push(L0onieRunMetrics {
             target,
             feasible,

@@ -34,7 +34,8 @@ pub struct L0onieRunMetrics {
     /// bpp target.
     pub target: f64,
     /// Whether a feasible model was found and its written file fits the target (all fields
-    /// below describe it; else the last evaluation of the constrained phase).
+    /// below describe it; else the least violating evaluation of both phases: lowest bpp, then
+    /// highest PSNR; `rein::selection`).
     pub feasible: bool,
     /// `16 nnz(fp16 purge) / (H W)` of the reported model (the constrained quantity).
     pub bpp: f64,

@@ -4,6 +4,7 @@
 
 use burn::tensor::Device;
 use rein::optim::{Clamp, ParamGrads, PrimalOptimizer, Projected};
+use rein::selection::{BestIterate, Candidate};
 use rein::{ConstrainedOptimizer, Constraint};
 use rein_nn::l0::TestGate;
 use rein_nn::l0::hard_concrete::{LOG_ALPHA_MAX, LOG_ALPHA_MIN};
@@ -29,10 +30,22 @@ pub(super) struct Best {
     pub psnr: f64,
 }
 
+impl Best {
+    /// The evaluation as a selection candidate: objective `-psnr`, violation `bpp - target`
+    /// (`<= 0` exactly when `bpp <= target`).
+    fn candidate(&self, target: f64) -> Candidate {
+        Candidate::new(-self.psnr, vec![self.bpp - target])
+    }
+}
+
 /// The outcome of the L0onie loop for one target.
 pub(super) struct L0onieRun {
-    /// Best feasible evaluation (bpp <= target), if any, over both phases.
-    pub best: Option<Best>,
+    /// The evaluation chosen over both phases by [`rein::selection`]: the best feasible one
+    /// (bpp <= target, highest PSNR, earliest on ties), else the least violating one (lowest
+    /// bpp, then highest PSNR).
+    pub chosen: Best,
+    /// Whether `chosen` is feasible.
+    pub feasible: bool,
     /// Best feasible evaluation of the constrained phase alone.
     pub constrained_best: Option<Best>,
     /// The last evaluation of the constrained phase.
@@ -65,9 +78,10 @@ fn evaluates(step: usize, every: usize, steps: usize) -> bool {
 /// ascent on the multiplier with dual restarts, `lambda <- max(0, lambda + eta g_strict)` and
 /// `lambda <- 0` whenever `g_strict < 0`). After every primal step `log_alpha` is projected
 /// onto `[ln 0.01, ln 100]` (Louizos et al. 2018). Every `eval_every` steps the purged model is
-/// cast to fp16 and rendered; the best *feasible* evaluation (strict bpp <= target) is kept.
-/// Then [`finetune`] trains the kept weights of that model (or of the last one when none was
-/// feasible) with the mask frozen.
+/// cast to fp16 and rendered; [`rein::selection`] keeps the best *feasible* evaluation (strict
+/// bpp <= target, highest PSNR), else the least violating one (lowest bpp). Then [`finetune`]
+/// trains the kept weights of that model with the mask frozen, offering its evaluations to the
+/// same selection.
 pub(super) fn train_l0onie(
     c: &L0onieConfig,
     target: f64,
@@ -92,7 +106,7 @@ pub(super) fn train_l0onie(
         (c.steps + c.finetune_steps) as u64,
     );
     let mut history = History::new();
-    let mut best: Option<Best> = None;
+    let mut constrained: BestIterate<Best> = BestIterate::default();
     let mut last = None;
     let mut multiplier = 0.0;
     for step in 1..=c.steps {
@@ -118,9 +132,7 @@ pub(super) fn train_l0onie(
                 bpp,
                 psnr,
             };
-            if bpp <= target && best.as_ref().is_none_or(|b| psnr > b.psnr) {
-                best = Some(eval.clone());
-            }
+            constrained.offer(&eval.candidate(target), eval.clone());
             progress.message(&format!(
                 "bpp {bpp:.3} (target {target:.3})  psnr {psnr:.2} dB  lambda {multiplier:.3}"
             ));
@@ -130,17 +142,34 @@ pub(super) fn train_l0onie(
         progress.step();
     }
     let last = last.ok_or_else(|| RecipeError::config("steps", "must be positive"))?;
-    let constrained_best = best.clone();
+    let constrained_best = constrained.feasible().cloned();
+    let mut overall = constrained;
     if c.finetune_steps > 0 {
-        let start = best.as_ref().unwrap_or(&last).weights.clone();
-        let tuned = finetune(c, target, &start, img, device, &mut history, progress)?;
-        if tuned.bpp <= target && best.as_ref().is_none_or(|b| tuned.psnr > b.psnr) {
-            best = Some(tuned);
-        }
+        let start = overall
+            .best()
+            .map(|(_, b)| b.weights.clone())
+            .unwrap_or_else(|| last.weights.clone());
+        finetune(
+            c,
+            target,
+            &start,
+            img,
+            device,
+            &mut overall,
+            &mut history,
+            progress,
+        )?;
     }
     progress.finish();
+    // Every evaluation offered has finite bpp and PSNR; should all have been NaN, the last
+    // evaluation is kept.
+    let (selection, chosen) = overall
+        .into_best()
+        .map(|(s, b)| (Some(s), b))
+        .unwrap_or_else(|| (None, last.clone()));
     Ok(L0onieRun {
-        best,
+        feasible: selection.is_some_and(|s| s.feasible),
+        chosen,
         constrained_best,
         last,
         history,
@@ -150,27 +179,31 @@ pub(super) fn train_l0onie(
 
 /// Fine-tunes the kept weights of `start` with its sparsity mask frozen
 /// ([`L0Siren::frozen`]: deterministic 0/1 gates, zero gate gradient, no constraint) on the
-/// full-batch MSE; returns the best feasible evaluation, or `start` itself. The nonzero count,
-/// hence the bpp, stays that of `start` (up to values that round to zero in fp16).
+/// full-batch MSE; offers the evaluation of `start` (as step `steps`) and every later
+/// evaluation to `record`. The nonzero count, hence the bpp, stays that of `start` (up to
+/// values that round to zero in fp16).
+#[allow(clippy::too_many_arguments)]
 fn finetune(
     c: &L0onieConfig,
     target: f64,
     start: &SirenWeights,
     img: &Picture,
     device: &Device,
+    record: &mut BestIterate<Best>,
     history: &mut History,
     progress: &mut dyn Progress,
-) -> Result<Best> {
+) -> Result<()> {
     let (coords, pixels) = grid_and_pixels(&img.unit, img.height, img.width, device);
     let mut model = L0Siren::frozen(start, device);
     let mut opt = dense_optimizer(c)?;
     let (w, bpp, psnr) = img.evaluate(start);
-    let mut best = Best {
+    let initial = Best {
         step: c.steps,
         weights: w,
         bpp,
         psnr,
     };
+    record.offer(&initial.candidate(target), initial);
     for k in 1..=c.finetune_steps {
         let step = c.steps + k;
         let loss = mse(
@@ -185,20 +218,19 @@ fn finetune(
             let (weights, bpp, psnr) = img.evaluate(&model.purge(TestGate::Median));
             row.push(("eval_bpp", bpp));
             row.push(("psnr", psnr));
-            if bpp <= target && psnr > best.psnr {
-                best = Best {
-                    step,
-                    weights,
-                    bpp,
-                    psnr,
-                };
-            }
+            let eval = Best {
+                step,
+                weights,
+                bpp,
+                psnr,
+            };
+            record.offer(&eval.candidate(target), eval);
             progress.message(&format!("fine-tune: bpp {bpp:.3}  psnr {psnr:.2} dB"));
         }
         history.push(step as u64, &row);
         progress.step();
     }
-    Ok(best)
+    Ok(())
 }
 
 /// Trains the dense SIREN of hidden width `width` (COIN, Dupont et al. 2021) on the
