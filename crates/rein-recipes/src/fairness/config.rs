@@ -81,7 +81,7 @@ pub struct FairnessConfig {
     /// Seed of the split, the data, the initialisation and the batch order.
     pub seed: u64,
     /// The optimizer side of the fine-tuning (default: alternating dual-primal, Adam 1e-3,
-    /// dual SGD). Phases 1-2 and NFT use its primal side with the unconstrained scheme.
+    /// dual SGD 0.02). Phases 1-2 and NFT use its primal side with the unconstrained scheme.
     /// Constraint settings go under `constraints.excess-gap` (CEAG) or `constraints.equal-loss`
     /// (EL).
     pub optimizer: OptimizerConfig,
@@ -92,7 +92,7 @@ pub fn default_optimizer() -> OptimizerConfig {
     OptimizerConfig {
         scheme: SchemeKind::AlternatingDualPrimal,
         primal: PrimalConfig::new(PrimalKind::Adam, 1e-3),
-        dual: DualConfig::new(DualKind::Sgd, 0.05),
+        dual: DualConfig::new(DualKind::Sgd, 0.02),
         constraints: Default::default(),
     }
 }
@@ -114,7 +114,7 @@ impl Default for FairnessConfig {
             prune_every: 10,
             finetune_steps: 600,
             batch_size: 128,
-            hidden: vec![64, 64],
+            hidden: vec![32, 32],
             seed: 0,
             optimizer: default_optimizer(),
         }
