@@ -110,6 +110,7 @@ pub fn plot_grouped_bars(
         .map_err(draw_err)?;
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
