@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 mod common;
 mod cpu_probe;
+mod fairness_groups;
 mod feasible;
 mod indexed;
 mod mlp_l0;
@@ -47,6 +48,8 @@ enum Workload {
     MlpL0(mlp_l0::MlpL0Args),
     /// Feasible learning: one indexed multiplier per training sample (MNIST or digits).
     Feasible(feasible::FeasibleArgs),
+    /// A CEAG fine-tuning step of the fairness recipe with G groups (time must be flat in G).
+    FairnessGroups(fairness_groups::FairnessGroupsArgs),
 }
 
 fn main() -> Result<()> {
@@ -62,6 +65,7 @@ fn main() -> Result<()> {
             None => return Ok(()), // --write-problem
         },
         Workload::CpuProbe(args) => cpu_probe::run(&args)?,
+        Workload::FairnessGroups(args) => fairness_groups::run(&args)?,
         Workload::MlpL0(args) => match mlp_l0::run(&args)? {
             Some(report) => report,
             None => return Ok(()), // --write-problem

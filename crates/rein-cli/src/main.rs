@@ -2,6 +2,7 @@
 
 mod coin_file;
 mod demo;
+mod fairness;
 mod feasible;
 mod fetch;
 mod l0onie;
@@ -31,6 +32,9 @@ enum Command {
     /// Feasible Learning: every training sample's loss at most -ln p, one multiplier per
     /// sample, no objective.
     Feasible(feasible::FeasibleArgs),
+    /// Balancing Act: prune a classifier, then fine-tune it with every group's excess
+    /// accuracy loss bounded (CEAG), against NFT and EL.
+    Fairness(fairness::FairnessArgs),
     /// Shampoo vs Adam vs SGD on the digits MLP: loss curves, accuracy, time per step.
     Optimizers(optimizers::OptimizersArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
@@ -72,6 +76,7 @@ fn main() -> anyhow::Result<()> {
         Command::Run(args) => run::run(&args)?,
         Command::Recall(args) => recall::run(&args)?,
         Command::Feasible(args) => feasible::run(&args)?,
+        Command::Fairness(args) => fairness::run(&args)?,
         Command::Optimizers(args) => {
             optimizers::run(&args)?;
         }

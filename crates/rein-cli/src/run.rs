@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use clap::Args;
 use rein_recipes::experiment::Experiment;
+use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
 use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recall::RecallConfig;
@@ -35,11 +36,12 @@ pub struct RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 4] = [
+pub const RECIPES: [&str; 5] = [
     SparsityConfig::NAME,
     L0onieConfig::NAME,
     RecallConfig::NAME,
     FeasibleConfig::NAME,
+    FairnessConfig::NAME,
 ];
 
 /// One line of `sweep.json`.
@@ -72,6 +74,7 @@ fn dispatch(
         L0onieConfig::NAME => run_point::<L0onieConfig>(table, out, quiet),
         RecallConfig::NAME => run_point::<RecallConfig>(table, out, quiet),
         FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, quiet),
+        FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, quiet),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

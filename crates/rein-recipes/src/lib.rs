@@ -11,6 +11,7 @@
 //! | [`l0onie`] | L0onie: COIN image compression under a bits-per-pixel budget (Ramirez & Gallego-Posada 2022), with the COIN baseline |
 //! | [`recall`] | a recall floor on one class (proxy constraints, Cotter et al. 2019) |
 //! | [`feasible`] | Feasible Learning: one constraint per training sample (Ramirez et al. 2025) |
+//! | [`fairness`] | Balancing Act: a bound on every group's excess accuracy loss after pruning (Hashemizadeh et al. 2024), with NFT and EL baselines |
 //!
 //! Every configuration reads from TOML with the recipe's defaults at every level
 //! ([`recipe::from_table`]); [`experiment`] reads the experiment files of `rein run` and expands
@@ -29,6 +30,7 @@ pub mod device;
 pub mod error;
 pub mod eval;
 pub mod experiment;
+pub mod fairness;
 pub mod feasible;
 pub mod history;
 pub mod l0onie;
