@@ -9,11 +9,13 @@
 // does not use yet would be reported as dead code or an unused import.
 #![allow(dead_code, unused_imports)]
 
+pub mod histogram;
 pub mod metrics;
 pub mod plot;
 mod progress;
 pub mod table;
 
+pub use histogram::plot_histogram;
 pub use metrics::{read_metrics_json, write_metrics_json};
 pub use plot::{Panel, plot_series, plot_two_panel};
 pub use progress::{Bars, progress_bar};
