@@ -26,8 +26,8 @@ for d, m in runs:
     groups.setdefault(key(m), []).append(m)
 
 print("| method | w | seeds | feasible (min over seeds) | max CE (max) | max CE / eps | p99 CE (max) | "
-      "test acc (mean) | max lambda (max) | max(CE-eps)+/w (max) | u max (max) | AUC lambda (min) | AUC loss (min) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "test acc (mean) | max lambda (max) | max(CE-eps)+/w (max) | lambda <= bound, final (run-long) | u max (max) | AUC lambda (min) | AUC loss (min) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (method, w), ms in groups.items():
     def mx(k):
         vals = [m[k] for m in ms if m.get(k) is not None]
@@ -36,10 +36,14 @@ for (method, w), ms in groups.items():
         vals = [m[k] for m in ms if m.get(k) is not None]
         return min(vals) if vals else None
     eps = ms[0]["eps"]
+    bounded = [m["multiplier_max"] <= m["rfl_lambda_bound"] for m in ms if m.get("rfl_lambda_bound") is not None]
+    bounded = f"{sum(bounded)}/{len(bounded)}" if bounded else "-"
+    run_bounded = [m["multiplier_max"] <= m["rfl_lambda_bound_run"] for m in ms if m.get("rfl_lambda_bound_run") is not None]
+    bounded += f" (run: {sum(run_bounded)}/{len(run_bounded)})" if run_bounded else ""
     print(f"| {method} | {w if w is not None else '-'} | {len(ms)} | {fmt(mn('feasible_train'))} | {fmt(mx('ce_max_train'))} | "
           f"{mx('ce_max_train') / eps:.2f} | {fmt(mx('ce_p99_train'))} | "
           f"{statistics.mean(m['test_accuracy'] for m in ms):.4f} | {fmt(mx('multiplier_max'))} | "
-          f"{fmt(mx('rfl_lambda_bound'))} | {fmt(mx('relaxation_max'))} | {fmt(mn('flip_auc_multipliers'))} | "
+          f"{fmt(mx('rfl_lambda_bound'))} | {bounded} | {fmt(mx('relaxation_max'))} | {fmt(mn('flip_auc_multipliers'))} | "
           f"{fmt(mn('flip_auc_losses'))} |")
 
 # Side-by-side histogram of the per-sample losses (seed 0 of each method), common bins.
@@ -51,12 +55,13 @@ for d, m in runs:
 if losses:
     eps = runs[0][1]["eps"]
     top = max(max(v) for v in losses.values())
-    edges = [0.0, eps / 4, eps / 2, 3 * eps / 4, eps, 1.5 * eps, 2 * eps, 4 * eps, max(top, 4 * eps) + 1e-9]
+    edges = [0.0, eps / 4, eps / 2, 3 * eps / 4, eps, 1.5 * eps, 2 * eps, 4 * eps]
+    edges.append(max(top, 8 * eps) + 1e-9)
     names = [f"{k[0]}" + (f" w={k[1]}" if k[1] is not None else "") for k in losses]
     print(f"\nPer-sample training loss, seed 0 (eps = {eps:.4f}); samples per bin:\n")
     print("| CE_i bin | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for lo, hi in zip(edges, edges[1:]):
         counts = [sum(lo <= x < hi for x in v) for v in losses.values()]
-        label = f"[{lo:.3f}, {hi:.3f})" if hi < top + 1 or hi == edges[-1] else ""
+        label = f"[{lo:.3f}, {hi:.3f})"
         print(f"| {label} | " + " | ".join(str(c) for c in counts) + " |")

@@ -222,8 +222,16 @@ fn rfl_multipliers_stay_under_the_decayed_bound_and_report_u() {
     assert!(max > 0.0, "{d:?}");
     assert_eq!(d.relaxation_max, Some(w * max));
     assert_eq!(d.relaxation_mean, Some(w * d.multiplier_mean));
-    // Each multiplier is pulled towards (CE_i - eps)_+ / w; with every batch's loss small the
-    // largest one stays at the order of the largest final violation over w.
+    // eta w = 1: no multiplier ever exceeds the largest violation a dual step saw, over w.
+    let run_bound = d.rfl_lambda_bound_run.unwrap();
+    assert!(max <= run_bound, "max lambda {max} vs bound {run_bound}");
+    let seen_max = outcome
+        .history
+        .series("batch_violation_max")
+        .iter()
+        .fold(0.0f64, |a, &(_, v)| a.max(v));
+    assert_eq!(run_bound, seen_max / w);
+    // Each multiplier is pulled towards (CE_i - eps)_+ / w under the final model too.
     let bound = d.rfl_lambda_bound.unwrap();
     assert!(max <= 1.5 * bound.max(0.05), "max lambda {max} vs bound {bound}");
 
@@ -249,6 +257,8 @@ fn label_noise_flips_rows_and_the_multipliers_flag_them() {
 fn method_keys_are_checked() {
     assert_eq!(key_of("method = \"rfl\""), "rfl_decay");
     assert_eq!(key_of("method = \"rfl\"\nrfl_decay = 0.0"), "rfl_decay");
+    // eta w > 1 (dual lr 1.0): the decayed step would overshoot.
+    assert_eq!(key_of("method = \"rfl\"\nrfl_decay = 2.0"), "rfl_decay");
     assert_eq!(key_of("rfl_decay = 1.0"), "rfl_decay");
     assert_eq!(key_of("method = \"erm\"\nrfl_decay = 1.0"), "rfl_decay");
     assert_eq!(key_of("method = \"sgd\""), "method");

@@ -28,6 +28,10 @@ pub struct Distribution {
     /// RFL: `max_i (CE_i - eps)_+ / w` under the final model, the bound the multipliers settle
     /// under (at a fixed point of the decayed dual step `lambda_i = (CE_i - eps)_+ / w`).
     pub rfl_lambda_bound: Option<f64>,
+    /// RFL: `max_t max_{i in B_t} (CE_i - eps)_+ / w`, the largest violation any dual step saw,
+    /// over `w`. With `lambda = 0` at the start and `eta w <= 1` (validated), the decayed step
+    /// `lambda <- max(0, (1 - eta w) lambda + eta e)` never takes a multiplier above it.
+    pub rfl_lambda_bound_run: Option<f64>,
     /// Label noise, FL / RFL: ROC-AUC of the final multipliers for flagging the flipped rows.
     pub flip_auc_multipliers: Option<f64>,
     /// Label noise: ROC-AUC of the final per-sample losses for flagging the flipped rows.
@@ -74,7 +78,7 @@ pub struct FeasibleMetrics {
 }
 
 /// A run's result: its metrics, per-step history (`lagrangian`, `batch_feasible`,
-/// `batch_violation_mean`, `multiplier_mean`, `multiplier_max` every step — the multiplier
+/// `batch_violation_mean`, `batch_violation_max`, `multiplier_mean`, `multiplier_max` every step — the multiplier
 /// and Lagrangian columns for FL / RFL only, `loss` for ERM / CSERM; `train_feasible` at step
 /// 0, every `eval_every` steps and at the last step), and the per-sample figures the CLI draws.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -182,9 +182,21 @@ impl RecipeConfig for FeasibleConfig {
                     "method \"rfl\" needs the decay w > 0 of the multipliers (e.g. rfl_decay = 1.0)",
                 ));
             }
-            (Method::Rfl, Some(w)) => ensure(w > 0.0 && w.is_finite(), "rfl_decay", || {
-                format!("{w}: must be positive and finite")
-            })?,
+            (Method::Rfl, Some(w)) => {
+                ensure(w > 0.0 && w.is_finite(), "rfl_decay", || {
+                    format!("{w}: must be positive and finite")
+                })?;
+                let eta = self.optimizer.dual.lr;
+                ensure(eta * w <= 1.0, "rfl_decay", || {
+                    format!(
+                        "{w}: with the dual lr {eta}, eta w = {} > 1 and the decayed step \
+                         lambda <- (1 - eta w) lambda + eta (CE_i - eps) overshoots past 0 \
+                         instead of settling at (CE_i - eps) / w; lower rfl_decay or \
+                         optimizer.dual.lr",
+                        eta * w
+                    )
+                })?;
+            }
             (m, Some(w)) => {
                 return Err(RecipeError::config(
                     "rfl_decay",
@@ -262,7 +274,11 @@ pub fn run(config: &FeasibleConfig, progress: &mut dyn Progress) -> Result<Feasi
     let flipped = flip_labels(&mut split.train, config.label_noise, config.seed);
     let t = train::train(config, &split, &device, progress)?;
     let eps = config.eps();
-    let distribution = distribution(config, &t.losses, &t.multipliers, &flipped);
+    let mut distribution = distribution(config, &t.losses, &t.multipliers, &flipped);
+    distribution.rfl_lambda_bound_run = config
+        .rfl_decay
+        .filter(|_| config.method == Method::Rfl)
+        .map(|w| t.max_batch_violation.max(0.0) / w);
     let f = t.figures;
     let met = f.feasible_train >= config.min_feasible_fraction;
     let pct = |x: f64| 100.0 * x;
@@ -334,6 +350,7 @@ fn distribution(
         rfl_lambda_bound: w.map(|w| {
             losses.iter().map(|c| (c - eps).max(0.0)).fold(0.0, f64::max) / w
         }),
+        rfl_lambda_bound_run: None,
         flip_auc_multipliers: if noisy && !lambda.is_empty() {
             roc_auc(lambda, flipped)
         } else {

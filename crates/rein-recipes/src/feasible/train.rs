@@ -25,6 +25,8 @@ pub(super) struct Trained {
     pub losses: Vec<f64>,
     /// Final multipliers (empty for the unconstrained baselines).
     pub multipliers: Vec<f64>,
+    /// Largest `CE_i - eps` any step's dual update saw (FL / RFL; `-inf` otherwise).
+    pub max_batch_violation: f64,
 }
 
 /// The problem a method trains on: the per-sample constraints (FL, RFL) or an objective (ERM,
@@ -78,6 +80,7 @@ pub(super) fn train(
     let mut batcher = Batcher::new(train.n, config.batch_size, config.seed)?;
     let mut seen = vec![false; train.n];
     let mut history = History::new();
+    let mut max_batch_violation = f64::NEG_INFINITY;
     let initial_feasible = train_feasible(train, eps, &model, &plain)?;
     history.push(0, &[("train_feasible", initial_feasible)]);
 
@@ -89,7 +92,11 @@ pub(super) fn train(
         }
         let report = opt.step(&mut problem, &mut model, batch.indices.as_slice())?;
         let mut row = if constrained {
-            record_constrained(&report, multipliers(&opt)?)
+            let row = record_constrained(&report, multipliers(&opt)?);
+            if let Some(&(_, v)) = row.iter().find(|(k, _)| *k == "batch_violation_max") {
+                max_batch_violation = max_batch_violation.max(v);
+            }
+            row
         } else {
             record_baseline(&report)
         };
@@ -127,6 +134,7 @@ pub(super) fn train(
         history,
         losses,
         multipliers: lambda,
+        max_batch_violation,
     })
 }
 
@@ -143,8 +151,8 @@ fn multipliers(opt: &impl ConstrainedOptimizer) -> Result<&[f64]> {
         })
 }
 
-/// One history row of FL / RFL: the batch's fraction feasible and mean violation (at the
-/// point the step evaluated), and the mean and max multiplier over all samples after the step.
+/// One history row of FL / RFL: the batch's fraction feasible, mean and max violation (at the
+/// point the step evaluated, the values the dual step used), and the mean and max multiplier over all samples after the step.
 fn record_constrained(report: &StepReport, lambda: &[f64]) -> Vec<(&'static str, f64)> {
     let violation = report
         .constraint(FEASIBLE)
@@ -152,12 +160,14 @@ fn record_constrained(report: &StepReport, lambda: &[f64]) -> Vec<(&'static str,
     let m = violation.len().max(1) as f64;
     let batch_feasible = violation.iter().filter(|&&g| g <= 0.0).count() as f64 / m;
     let batch_violation_mean = violation.iter().sum::<f64>() / m;
+    let batch_violation_max = violation.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let multiplier_mean = lambda.iter().sum::<f64>() / lambda.len().max(1) as f64;
     let multiplier_max = lambda.iter().copied().fold(0.0, f64::max);
     vec![
         ("lagrangian", report.lagrangian),
         ("batch_feasible", batch_feasible),
         ("batch_violation_mean", batch_violation_mean),
+        ("batch_violation_max", batch_violation_max),
         ("multiplier_mean", multiplier_mean),
         ("multiplier_max", multiplier_max),
     ]

@@ -13,7 +13,9 @@ use crate::error::{Result, ensure_non_negative};
 /// & Chamon 2023; Resilient Feasible Learning, Ramirez et al. 2025): at a fixed point
 /// `e = w lambda`, i.e. the relaxation `u* = w lambda` (docs/feasible.md derives it). Only the
 /// entries a step observes are updated, so the entries of an indexed multiplier that a step
-/// does not see are not decayed either. No per-entry state.
+/// does not see are not decayed either. With `eta w <= 1` the step `lambda <- (1 - eta w) lambda
+/// + eta e` is a contraction towards `e / w`, so an entry never exceeds `max(e)_+ / w` once
+/// below it; with `eta w > 1` it overshoots past 0 each step. No per-entry state.
 ///
 /// ```
 /// use rein::dual::{DualOptimizer, DualSgd};
