@@ -160,7 +160,7 @@ fn the_problem_drives_a_loop_of_ones_own() {
 }
 
 fn moons(text: &str) -> FeasibleConfig {
-    from_toml_str(&format!("[data]\ndataset = \"moons\"\n{text}")).unwrap()
+    from_toml_str(&format!("{text}\n[data]\ndataset = \"moons\"")).unwrap()
 }
 
 #[test]
@@ -206,7 +206,10 @@ fn erm_and_cserm_train_without_multipliers() {
         let h = &outcome.history;
         let loss = h.series("loss");
         assert_eq!(loss.len(), config.steps);
-        assert!(loss.last().unwrap().1 < loss[0].1, "{method:?}: loss did not fall");
+        assert!(
+            loss.last().unwrap().1 < loss[0].1,
+            "{method:?}: loss did not fall"
+        );
         assert_eq!(h.series("batch_feasible").len(), config.steps);
         assert!(h.series("multiplier_mean").is_empty());
     }
@@ -233,10 +236,15 @@ fn rfl_multipliers_stay_under_the_decayed_bound_and_report_u() {
     assert_eq!(run_bound, seen_max / w);
     // Each multiplier is pulled towards (CE_i - eps)_+ / w under the final model too.
     let bound = d.rfl_lambda_bound.unwrap();
-    assert!(max <= 1.5 * bound.max(0.05), "max lambda {max} vs bound {bound}");
+    assert!(
+        max <= 1.5 * bound.max(0.05),
+        "max lambda {max} vs bound {bound}"
+    );
 
     // The same run as FL reaches larger multipliers: the decay bounds them.
-    let fl = moons("steps = 300\neval_every = 0").run(&mut Silent).unwrap();
+    let fl = moons("steps = 300\neval_every = 0")
+        .run(&mut Silent)
+        .unwrap();
     assert!(fl.metrics.distribution.multiplier_max > max, "{d:?}");
 }
 

@@ -61,5 +61,10 @@ fn configuration_builds_sgd_with_decay_and_rejects_a_negative_one() {
     // Adam still has no decay.
     let mut a = DualConfig::new(DualKind::Adam, 0.5);
     a.weight_decay = Some(0.1);
-    assert!(a.validate().unwrap_err().to_string().contains("weight_decay"));
+    assert!(
+        a.validate()
+            .unwrap_err()
+            .to_string()
+            .contains("weight_decay")
+    );
 }

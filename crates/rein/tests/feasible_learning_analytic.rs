@@ -86,7 +86,10 @@ fn fl_gda_ends_in_the_feasible_interval() {
     let theta = run(&mut opt, &mut problem, &batches, 600);
     assert!((1.0..=2.0).contains(&theta), "theta = {theta}");
     for (i, y) in problem.y.iter().enumerate() {
-        assert!((theta - y).powi(2) <= 4.0, "sample {i} infeasible at {theta}");
+        assert!(
+            (theta - y).powi(2) <= 4.0,
+            "sample {i} infeasible at {theta}"
+        );
     }
     // The samples that were never violated kept a zero multiplier.
     let l = lambdas(&opt);
@@ -112,7 +115,11 @@ fn rfl_settles_at_the_relaxed_optimum() {
         for (i, y) in problem.y.iter().take(2).enumerate() {
             let u = w * l[i];
             assert!((u - 3.0).abs() < 1e-2, "w = {w}: u_{i} = {u}");
-            assert!((l[i] - 3.0 / w).abs() < 1e-2 / w, "w = {w}: lambda_{i} = {}", l[i]);
+            assert!(
+                (l[i] - 3.0 / w).abs() < 1e-2 / w,
+                "w = {w}: lambda_{i} = {}",
+                l[i]
+            );
             // u* is the violation the relaxation absorbs.
             let violation = (theta - y).powi(2) - problem.eps;
             assert!((violation - u).abs() < 1e-2, "w = {w}: {violation} vs {u}");

@@ -21,7 +21,11 @@ fn draw_err<E: std::error::Error + Send + Sync>(e: E) -> anyhow::Error {
 /// closed), with the bin width. A constant sample gets one bin of width 1 around it.
 pub fn bin_counts(values: &[f64], bins: usize, lo: f64, hi: f64) -> (Vec<usize>, f64) {
     let bins = bins.max(1);
-    let width = if hi > lo { (hi - lo) / bins as f64 } else { 1.0 };
+    let width = if hi > lo {
+        (hi - lo) / bins as f64
+    } else {
+        1.0
+    };
     let mut counts = vec![0usize; bins];
     for &v in values.iter().filter(|v| v.is_finite()) {
         let k = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
@@ -49,7 +53,11 @@ pub fn plot_histogram(
     let lo = finite().chain(marks_x()).fold(f64::INFINITY, f64::min);
     let hi = finite().chain(marks_x()).fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
-    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
     let (counts, width) = bin_counts(values, bins, lo, hi);
     let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.08;
 
@@ -74,10 +82,16 @@ pub fn plot_histogram(
         .map_err(draw_err)?;
     let fill = RGBColor(31, 119, 180);
     chart
-        .draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(k, &c)| {
-            let x0 = lo + k as f64 * width;
-            Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], fill.filled())
-        }))
+        .draw_series(
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(k, &c)| {
+                    let x0 = lo + k as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], fill.filled())
+                }),
+        )
         .map_err(draw_err)?
         .label(format!("{} samples", finite().count()))
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill.filled()));

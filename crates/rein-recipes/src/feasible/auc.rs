@@ -76,7 +76,10 @@ mod tests {
         // Ties count one half: positive 0.5 vs negatives {0.5, 0.2}: (0.5 + 1) / 2.
         assert_eq!(roc_auc(&[0.5, 0.5, 0.2], &[true, false, false]), Some(0.75));
         // All tied: one half.
-        assert_eq!(roc_auc(&[0.0; 5], &[true, false, true, false, false]), Some(0.5));
+        assert_eq!(
+            roc_auc(&[0.0; 5], &[true, false, true, false, false]),
+            Some(0.5)
+        );
         // Multipliers at 0 for most negatives, one positive at 0 too: pairs
         // pos 3.0 beats all 3 negatives; pos 0.0 ties the two zero negatives (1/2 each) and
         // loses to 1.0: (3 + 1) / 6.

@@ -200,7 +200,10 @@ impl RecipeConfig for FeasibleConfig {
             (m, Some(w)) => {
                 return Err(RecipeError::config(
                     "rfl_decay",
-                    format!("{w}: only method \"rfl\" has a decay (method is \"{}\")", m.name()),
+                    format!(
+                        "{w}: only method \"rfl\" has a decay (method is \"{}\")",
+                        m.name()
+                    ),
                 ));
             }
             (_, None) => {}
@@ -348,7 +351,11 @@ fn distribution(
         relaxation_max: w.map(|w| w * multiplier_max),
         relaxation_mean: w.map(|w| w * multiplier_mean),
         rfl_lambda_bound: w.map(|w| {
-            losses.iter().map(|c| (c - eps).max(0.0)).fold(0.0, f64::max) / w
+            losses
+                .iter()
+                .map(|c| (c - eps).max(0.0))
+                .fold(0.0, f64::max)
+                / w
         }),
         rfl_lambda_bound_run: None,
         flip_auc_multipliers: if noisy && !lambda.is_empty() {

@@ -78,7 +78,11 @@ mod tests {
         assert_eq!(flip_labels(&mut b, 0.05, 3), flipped);
         assert_eq!(a, b);
         let mut c = original.clone();
-        assert_ne!(flip_labels(&mut c, 0.05, 4), flipped, "another seed, other rows");
+        assert_ne!(
+            flip_labels(&mut c, 0.05, 4),
+            flipped,
+            "another seed, other rows"
+        );
     }
 
     #[test]

@@ -101,7 +101,10 @@ pub(super) fn train(
             record_baseline(&report)
         };
         if t == config.steps || (config.eval_every > 0 && t % config.eval_every == 0) {
-            row.push(("train_feasible", train_feasible(train, eps, &model, &plain)?));
+            row.push((
+                "train_feasible",
+                train_feasible(train, eps, &model, &plain)?,
+            ));
         }
         history.push(report.step, &row);
         progress.step();
