@@ -70,8 +70,8 @@ mod tests {
         let mut a = original.clone();
         let flipped = flip_labels(&mut a, 0.05, 3);
         assert_eq!(flipped.iter().filter(|f| **f).count(), 50);
-        for i in 0..a.n {
-            assert_eq!(a.labels[i] != original.labels[i], flipped[i], "row {i}");
+        for (i, &f) in flipped.iter().enumerate() {
+            assert_eq!(a.labels[i] != original.labels[i], f, "row {i}");
             assert!(a.labels[i] < 10);
         }
         let mut b = original.clone();
@@ -90,8 +90,8 @@ mod tests {
         let original = data(100, 2);
         let mut a = original.clone();
         let flipped = flip_labels(&mut a, 0.1, 0);
-        for i in 0..a.n {
-            if flipped[i] {
+        for (i, &f) in flipped.iter().enumerate() {
+            if f {
                 assert_eq!(a.labels[i], 1 - original.labels[i]);
             }
         }
