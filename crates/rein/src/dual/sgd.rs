@@ -22,7 +22,7 @@ use crate::error::{Result, ensure_non_negative};
 /// let sgd = DualSgd::new(0.5).unwrap();
 /// assert_eq!(sgd.update(0, 1.0, 0.2, &mut []), 1.1);
 /// let resilient = DualSgd::new(0.5).unwrap().weight_decay(0.5).unwrap();
-/// assert_eq!(resilient.update(0, 1.0, 0.2, &mut []), 0.85); // 1 + 0.5 (0.2 - 0.5)
+/// assert_eq!(resilient.update(0, 1.0, 1.0, &mut []), 1.25); // 1 + 0.5 (1.0 - 0.5 * 1.0)
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DualSgd {
