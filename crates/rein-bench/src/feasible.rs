@@ -13,6 +13,13 @@
 //! the samples seen during the run that are feasible, their mean / max cross-entropy and
 //! multiplier, and the same cross-entropy figures over the whole training set, under the
 //! names the Python reference (`bench/reference/feasible.py`) reports.
+//!
+//! `--vs-erm` times ERM side by side in the same run: a second copy of the initial model trains
+//! on the mean cross-entropy ([`BaselineProblem`], no per-step host read, the
+//! [`Unconstrained`] scheme, the same primal optimizer and batches). The steps interleave
+//! (one ERM step, one FL step, each timed on its own) so that a change in machine load hits
+//! both alike; the report's step statistics stay FL's, and `extra` gains `erm_step_median_ns`,
+//! `erm_step_mean_ns` and `fl_over_erm_median` (FL's median step time over ERM's).
 
 use std::path::PathBuf;
 
@@ -23,15 +30,17 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rein::config::{PrimalConfig, PrimalKind};
 use rein::dual::DualSgd;
 use rein::optim::PrimalOptimizer;
-use rein::scheme::AlternatingDualPrimal;
+use rein::scheme::{AlternatingDualPrimal, Unconstrained};
 use rein::{ConstrainedOptimizer, Constraints};
 use rein_nn::{Mlp, MlpConfig};
-use rein_recipes::feasible::{FEASIBLE, FeasibleProblem, Figures, epsilon, figures};
+use rein_recipes::feasible::{
+    BaselineProblem, FEASIBLE, FeasibleProblem, Figures, Method, epsilon, figures,
+};
 
 use crate::common::CommonArgs;
 use crate::model_io::{self, DataName};
 use crate::problem_file::ProblemFile;
-use crate::report::{Quality, RunReport};
+use crate::report::{Quality, RunReport, StepStats};
 
 /// The primal optimizers the Python reference runs too, as `--primal` takes them.
 const PRIMALS: [&str; 2] = ["adam", "sgd"];
@@ -76,6 +85,10 @@ pub struct FeasibleArgs {
     /// [write] Per-sample probability target p: eps = -ln p.
     #[arg(long, default_value_t = 0.6)]
     p: f64,
+    /// Also time ERM on the same model, batches and primal optimizer, interleaved step by step
+    /// with FL, and report the ratio of the median step times.
+    #[arg(long)]
+    vs_erm: bool,
     /// [write] Directory of the MNIST IDX files.
     #[arg(long, default_value = "data/fetched/mnist")]
     mnist_dir: PathBuf,
@@ -99,22 +112,52 @@ pub fn run(args: &FeasibleArgs) -> Result<Option<RunReport>> {
     let dual = DualSgd::new(p.meta_f64("dual_lr")?)?;
     let eps = p.meta_f64("eps")?;
     let n = data.train.n;
+    let erm = if args.vs_erm {
+        let problem = BaselineProblem::new(data.train.clone(), eps, Method::Erm, &device)
+            .with_diagnostics(false);
+        let primal = PrimalConfig::new(args.primal, lr).build()?;
+        let opt = Unconstrained::new(primal, Constraints::new())?;
+        Some((opt, problem, model_io::mlp(&p, &device)?))
+    } else {
+        None
+    };
     let mut problem = FeasibleProblem::new(data.train, eps, &device);
     let constraints = Constraints::new().add(problem.constraint())?;
     let primal = PrimalConfig::new(args.primal, lr).build()?;
     let opt = AlternatingDualPrimal::new(primal, dual, constraints)?;
-    let (stats, lambda) = timed(
-        &args.common,
-        opt,
-        &mut problem,
-        &mut model,
-        &batches,
-        batch_size,
-    )?;
+    let (stats, erm_stats, lambda) = match erm {
+        None => {
+            let (s, l) = timed(
+                &args.common,
+                opt,
+                &mut problem,
+                &mut model,
+                &batches,
+                batch_size,
+            )?;
+            (s, None, l)
+        }
+        Some((erm_opt, mut erm_problem, mut erm_model)) => {
+            let (fl, erm, l) = timed_vs_erm(
+                &args.common,
+                (opt, &mut problem, &mut model),
+                (erm_opt, &mut erm_problem, &mut erm_model),
+                &batches,
+                batch_size,
+            )?;
+            (fl, Some(erm), l)
+        }
+    };
     let total_steps = args.common.warmup + args.common.steps;
     let seen = seen_samples(&batches, batch_size, total_steps, n);
     let ce = problem.losses(&model, &device)?;
-    let q = quality(&figures(&ce, &lambda, &seen, eps), eps);
+    let mut q = quality(&figures(&ce, &lambda, &seen, eps), eps);
+    if let Some(erm) = erm_stats {
+        q.extra.insert("erm_step_median_ns".into(), erm.median);
+        q.extra.insert("erm_step_mean_ns".into(), erm.mean);
+        q.extra
+            .insert("fl_over_erm_median".into(), stats.median / erm.median);
+    }
     let variant = format!("{}-{:?}", args.data.as_str(), args.primal).to_lowercase();
     let mut report = args.common.report("feasible", variant, stats, q);
     report.flops_per_step = Some(model_io::mlp_step_flops(&sizes, batch_size));
@@ -145,6 +188,49 @@ fn timed<O: PrimalOptimizer>(
         .context("the feasibility constraint has no multipliers")?
         .to_vec();
     Ok((stats, lambda))
+}
+
+/// One optimizer, its problem and its model.
+type Side<'a, O, P> = (O, &'a mut P, &'a mut Mlp);
+
+/// Runs FL and ERM on the same batches, interleaved step by step (warm-up untimed), each step
+/// timed on its own. Returns FL's and ERM's step statistics and FL's final multipliers.
+fn timed_vs_erm<O: PrimalOptimizer, E: PrimalOptimizer>(
+    common: &CommonArgs,
+    (mut fl, fl_problem, fl_model): Side<'_, AlternatingDualPrimal<O>, FeasibleProblem>,
+    (mut erm, erm_problem, erm_model): Side<'_, Unconstrained<E>, BaselineProblem>,
+    batches: &[usize],
+    size: usize,
+) -> Result<(StepStats, StepStats, Vec<f64>)> {
+    if common.steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    let count = batches.len() / size;
+    let (mut fl_ns, mut erm_ns) = (Vec::new(), Vec::new());
+    for t in 0..common.warmup + common.steps {
+        let k = t % count;
+        let batch = &batches[k * size..(k + 1) * size];
+        let start = std::time::Instant::now();
+        erm.step(erm_problem, erm_model, batch)?;
+        let mid = std::time::Instant::now();
+        fl.step(fl_problem, fl_model, batch)?;
+        let end = std::time::Instant::now();
+        if t >= common.warmup {
+            erm_ns.push((mid - start).as_nanos() as f64);
+            fl_ns.push((end - mid).as_nanos() as f64);
+        }
+    }
+    let lambda = fl
+        .constraints()
+        .get(FEASIBLE)
+        .and_then(|c| c.multipliers())
+        .context("the feasibility constraint has no multipliers")?
+        .to_vec();
+    Ok((
+        StepStats::from_samples(&fl_ns),
+        StepStats::from_samples(&erm_ns),
+        lambda,
+    ))
 }
 
 /// Builds the problem file: data, initial MLP (seed `--seed`), batches, hyper-parameters.

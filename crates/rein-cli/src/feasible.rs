@@ -1,15 +1,20 @@
 //! `rein feasible`: Feasible Learning — train by asking every training sample's loss to be at
-//! most `-ln p`, one multiplier per sample, no objective. The recipe is
-//! `rein_recipes::feasible`; this is its command line.
+//! most `-ln p`, one multiplier per sample, no objective — or its resilient relaxation (RFL)
+//! or the ERM / CSERM baselines (`--method`). The recipe is `rein_recipes::feasible`; this is
+//! its command line. `--rfl W` selects RFL with decay `W` (`--method rfl` alone is an error
+//! naming `rfl_decay`: the decay has no default). Besides the shared reports it writes
+//! `losses.png` (histogram of the final per-sample losses, `eps` marked) and, for FL / RFL,
+//! `multipliers.png` (histogram of the final multipliers) and `samples.csv` (per-sample loss,
+//! multiplier, flipped).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Args;
 use rein_recipes::History;
 use rein_recipes::feasible::{FeasibleConfig, FeasibleOutcome};
 
-use crate::report::{Align, Panel, Table, plot_two_panel};
+use crate::report::{Align, Panel, Table, plot_histogram, plot_two_panel, write_atomic};
 use crate::runner::{self, Overrides, Report, RunFlags, execute, exit_on};
 
 /// Options of `rein feasible`; each overrides the same key of `--config`.
@@ -18,8 +23,17 @@ pub struct FeasibleArgs {
     /// `--config`, `--steps`, `--seed`, `--device`, `--out`, `--quiet`.
     #[command(flatten)]
     pub run: RunFlags,
-    /// Data set: digits (bundled, default), mnist, fashion-mnist (fetch first: `rein data
-    /// fetch`).
+    /// Training method: fl (default), rfl (needs --rfl), erm, cserm.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Resilient Feasible Learning with decay W > 0 of the multipliers (sets --method rfl).
+    #[arg(long, value_name = "W", allow_negative_numbers = true)]
+    pub rfl: Option<f64>,
+    /// Fraction in [0, 1) of the training labels flipped to another class (seeded).
+    #[arg(long, allow_negative_numbers = true)]
+    pub label_noise: Option<f64>,
+    /// Data set: digits (bundled, default), moons (two moons, 512 samples), mnist,
+    /// fashion-mnist (fetch first: `rein data fetch`).
     #[arg(long)]
     pub dataset: Option<String>,
     /// Where `rein data fetch` stored MNIST / Fashion-MNIST.
@@ -49,9 +63,24 @@ pub struct FeasibleArgs {
 }
 
 impl FeasibleArgs {
-    fn overrides(&self) -> Overrides {
+    fn overrides(&self) -> Result<Overrides> {
+        let method = match (&self.method, self.rfl) {
+            (Some(m), Some(_)) if m != "rfl" => {
+                bail!("--rfl sets the method to rfl; it contradicts --method {m}")
+            }
+            (m, Some(_)) => Some(m.clone().unwrap_or_else(|| "rfl".into())),
+            (m, None) => m.clone(),
+        };
+        let method_flag = if self.rfl.is_some() {
+            "--rfl"
+        } else {
+            "--method"
+        };
         let mut o = Overrides::default();
-        o.set("data.dataset", "--dataset", self.dataset.clone())
+        o.set("method", method_flag, method)
+            .set("rfl_decay", "--rfl", self.rfl)
+            .set("label_noise", "--label-noise", self.label_noise)
+            .set("data.dataset", "--dataset", self.dataset.clone())
             .path("data.dir", "--data-dir", self.data_dir.as_deref())
             .set("p", "--p", self.p)
             .list("hidden", "--hidden", self.hidden.as_deref())
@@ -63,13 +92,13 @@ impl FeasibleArgs {
                 "--min-feasible-fraction",
                 self.min_feasible_fraction,
             );
-        o
+        Ok(o)
     }
 }
 
 /// Loads the configuration of `rein feasible` (file, then flags).
 pub fn configure(args: &FeasibleArgs) -> Result<(FeasibleConfig, PathBuf)> {
-    runner::configure::<FeasibleConfig>(&args.run, args.overrides())
+    runner::configure::<FeasibleConfig>(&args.run, args.overrides()?)
 }
 
 /// Runs `rein feasible`; exits with status 2 when too few samples end feasible.
@@ -87,41 +116,102 @@ impl Report for FeasibleConfig {
             &outcome.history,
             self.min_feasible_fraction,
             &out.join("feasible_and_multiplier.png"),
-        )
+        )?;
+        write_samples(outcome, &out.join("samples.csv"))?;
+        let m = &outcome.metrics;
+        plot_histogram(
+            &out.join("losses.png"),
+            &format!(
+                "rein feasible ({}): final per-sample training loss",
+                m.method.name()
+            ),
+            "CE_i",
+            &outcome.losses,
+            60,
+            &[("eps", m.eps)],
+        )?;
+        if !outcome.multipliers.is_empty() {
+            plot_histogram(
+                &out.join("multipliers.png"),
+                &format!("rein feasible ({}): final multipliers", m.method.name()),
+                "lambda_i",
+                &outcome.multipliers,
+                60,
+                &[],
+            )?;
+        }
+        Ok(())
     }
 
     fn print_summary(&self, outcome: &FeasibleOutcome) {
         let m = &outcome.metrics;
         let f = &m.figures;
         let mut t = Table::new([
+            "method",
             "samples",
             "eps",
             "feasible (start)",
             "feasible (seen)",
             "feasible (all)",
             "mean CE",
+            "p99 CE",
             "max CE",
             "mean lambda",
             "max lambda",
             "test acc",
         ]);
-        for c in 0..10 {
+        for c in 1..12 {
             t = t.align(c, Align::Right);
         }
         t.add_row([
+            m.method.name().to_string(),
             m.samples.to_string(),
             format!("{:.4}", m.eps),
             format!("{:.4}", m.initial_feasible_train),
             format!("{:.4}", f.feasible_seen),
             format!("{:.4}", f.feasible_train),
             format!("{:.4}", f.ce_mean_train),
+            format!("{:.4}", m.distribution.ce_p99_train),
             format!("{:.4}", f.ce_max_train),
-            format!("{:.4}", f.multiplier_mean_seen),
-            format!("{:.4}", f.multiplier_max_seen),
+            format!("{:.4}", m.distribution.multiplier_mean),
+            format!("{:.4}", m.distribution.multiplier_max),
             format!("{:.4}", m.test_accuracy),
         ]);
         println!("\n{}", t.render());
+        let d = &m.distribution;
+        if let (Some(u), Some(bound)) = (d.relaxation_max, d.rfl_lambda_bound) {
+            println!(
+                "RFL: max relaxation u = w lambda {u:.4}; max lambda {:.4} vs max(CE_i - eps)/w {bound:.4}",
+                d.multiplier_max
+            );
+        }
+        if m.flipped > 0 {
+            let show = |a: Option<f64>| a.map_or("-".into(), |v| format!("{v:.4}"));
+            println!(
+                "label noise: {} flipped; ROC-AUC of the multipliers {}, of the losses {}",
+                m.flipped,
+                show(d.flip_auc_multipliers),
+                show(d.flip_auc_losses)
+            );
+        }
     }
+}
+
+/// `samples.csv`: one row per training sample, `index,loss,multiplier,flipped` (the final
+/// `CE_i`, its multiplier — empty for ERM / CSERM — and 1 if its label was flipped), for
+/// side-by-side histograms across runs (experiments/summarise_feasible.py).
+pub fn write_samples(outcome: &FeasibleOutcome, path: &Path) -> Result<()> {
+    let mut text = String::from("index,loss,multiplier,flipped\n");
+    for (i, loss) in outcome.losses.iter().enumerate() {
+        let lambda = outcome
+            .multipliers
+            .get(i)
+            .map_or(String::new(), |l| l.to_string());
+        let flipped = u8::from(outcome.flipped.get(i).copied().unwrap_or(false));
+        text.push_str(&format!("{i},{loss},{lambda},{flipped}\n"));
+    }
+    write_atomic(path, text.as_bytes())?;
+    Ok(())
 }
 
 /// The fraction of feasible samples (per batch, and over the training set when evaluated)

@@ -19,6 +19,31 @@ pub enum DatasetName {
     Mnist,
     /// Fashion-MNIST; fetch first: `rein data fetch fashion-mnist`.
     FashionMnist,
+    /// Two moons (2 features, 2 classes; noise 0.1): [`MOONS_SAMPLES`] training rows drawn
+    /// with the run's seed and as many test rows drawn with a seed derived from it.
+    Moons,
+}
+
+/// Training (and test) rows of the two-moons data set.
+pub const MOONS_SAMPLES: usize = 512;
+
+/// Noise of the two-moons data set.
+pub const MOONS_NOISE: f64 = 0.1;
+
+/// The two-moons split: `n` training rows with `seed`, `n` test rows with another seed.
+fn moons(seed: u64) -> Result<Split> {
+    let train = rein_nn::data::synthetic::two_moons(MOONS_SAMPLES, MOONS_NOISE, seed)?;
+    let test = rein_nn::data::synthetic::two_moons(
+        MOONS_SAMPLES,
+        MOONS_NOISE,
+        seed ^ 0x7e57_5eed_0000_0001,
+    )?;
+    Ok(Split {
+        train_indices: (0..train.n).collect(),
+        test_indices: (0..test.n).collect(),
+        train,
+        test,
+    })
 }
 
 /// Where a recipe's data comes from.
@@ -41,7 +66,8 @@ impl Default for DataConfig {
 }
 
 impl DataConfig {
-    /// Loads the train/test split; the digits are split with `seed` (MNIST has its own).
+    /// Loads the train/test split; the digits are split with `seed` (MNIST has its own); the
+    /// two moons are drawn with `seed`.
     /// A data set that was not fetched is an error naming the command that fetches it.
     pub fn load(&self, seed: u64) -> Result<Split> {
         Ok(match self.dataset {
@@ -50,6 +76,7 @@ impl DataConfig {
             DatasetName::FashionMnist => {
                 Mnist::load(self.dir.join("fashion-mnist"), MnistVariant::FashionMnist)?
             }
+            DatasetName::Moons => moons(seed)?,
         })
     }
 }

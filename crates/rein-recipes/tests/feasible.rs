@@ -8,7 +8,8 @@ use rein::{ConstrainedOptimizer, Constraint};
 use rein_nn::{Batcher, Digits, MlpConfig};
 use rein_recipes::data::DatasetName;
 use rein_recipes::feasible::{
-    FEASIBLE, FeasibleConfig, FeasibleProblem, default_optimizer, epsilon, feasible_fraction,
+    FEASIBLE, FeasibleConfig, FeasibleProblem, Method, default_optimizer, epsilon,
+    feasible_fraction,
 };
 use rein_recipes::recipe::{from_table, from_toml_str, to_table};
 use rein_recipes::{RecipeConfig, RecipeError, Silent};
@@ -156,4 +157,135 @@ fn the_problem_drives_a_loop_of_ones_own() {
     assert!(lambda.iter().all(|&l| l >= 0.0));
     let after = feasible_fraction(&problem.losses(&model, &device).unwrap(), eps);
     assert!(after > before + 0.5, "feasible {before} -> {after}");
+}
+
+fn moons(text: &str) -> FeasibleConfig {
+    from_toml_str(&format!("{text}\n[data]\ndataset = \"moons\"")).unwrap()
+}
+
+#[test]
+fn fl_on_two_moons_makes_almost_every_sample_feasible() {
+    let mut config = moons("");
+    config.steps = 600;
+    config.eval_every = 0;
+    assert_eq!(config.resolved().hidden, Some(vec![70, 70]));
+    let outcome = config.run(&mut Silent).unwrap();
+    let m = &outcome.metrics;
+    assert_eq!(m.samples, 512);
+    assert_eq!(m.method, Method::Fl);
+    assert!(m.figures.feasible_train >= 0.97, "{m:?}");
+    assert!(m.test_accuracy > 0.95, "{m:?}");
+    // The outcome carries the per-sample figures the CLI draws.
+    assert_eq!(outcome.losses.len(), 512);
+    assert_eq!(outcome.multipliers.len(), 512);
+    assert_eq!(outcome.flipped, vec![false; 512]);
+    let d = &m.distribution;
+    assert!(d.ce_p50_train <= d.ce_p90_train && d.ce_p90_train <= d.ce_p99_train);
+    assert!(d.ce_p99_train <= m.figures.ce_max_train);
+    assert!(d.relaxation_max.is_none() && d.flip_auc_multipliers.is_none());
+    assert_eq!(
+        d.multiplier_max,
+        outcome.multipliers.iter().copied().fold(0.0, f64::max)
+    );
+}
+
+#[test]
+fn erm_and_cserm_train_without_multipliers() {
+    for method in [Method::Erm, Method::Cserm] {
+        let mut config = moons("steps = 150\neval_every = 0");
+        config.method = method;
+        let outcome = config.run(&mut Silent).unwrap();
+        let m = &outcome.metrics;
+        assert_eq!(m.method, method);
+        assert!(outcome.multipliers.is_empty());
+        assert_eq!(m.distribution.multiplier_max, 0.0);
+        assert!(
+            m.figures.feasible_train > m.initial_feasible_train + 0.3,
+            "{method:?}: {m:?}"
+        );
+        let h = &outcome.history;
+        let loss = h.series("loss");
+        assert_eq!(loss.len(), config.steps);
+        assert!(
+            loss.last().unwrap().1 < loss[0].1,
+            "{method:?}: loss did not fall"
+        );
+        assert_eq!(h.series("batch_feasible").len(), config.steps);
+        assert!(h.series("multiplier_mean").is_empty());
+    }
+}
+
+#[test]
+fn rfl_multipliers_stay_under_the_decayed_bound_and_report_u() {
+    let config = moons("method = \"rfl\"\nrfl_decay = 1.0\nsteps = 300\neval_every = 0");
+    let outcome = config.run(&mut Silent).unwrap();
+    let d = &outcome.metrics.distribution;
+    let w = 1.0;
+    let max = d.multiplier_max;
+    assert!(max > 0.0, "{d:?}");
+    assert_eq!(d.relaxation_max, Some(w * max));
+    assert_eq!(d.relaxation_mean, Some(w * d.multiplier_mean));
+    // eta w = 1: no multiplier ever exceeds the largest violation a dual step saw, over w.
+    let run_bound = d.rfl_lambda_bound_run.unwrap();
+    assert!(max <= run_bound, "max lambda {max} vs bound {run_bound}");
+    let seen_max = outcome
+        .history
+        .series("batch_violation_max")
+        .iter()
+        .fold(0.0f64, |a, &(_, v)| a.max(v));
+    assert_eq!(run_bound, seen_max / w);
+    // Each multiplier is pulled towards (CE_i - eps)_+ / w under the final model too.
+    let bound = d.rfl_lambda_bound.unwrap();
+    assert!(
+        max <= 1.5 * bound.max(0.05),
+        "max lambda {max} vs bound {bound}"
+    );
+
+    // The same run as FL reaches larger multipliers: the decay bounds them.
+    let fl = moons("steps = 300\neval_every = 0")
+        .run(&mut Silent)
+        .unwrap();
+    assert!(fl.metrics.distribution.multiplier_max > max, "{d:?}");
+}
+
+#[test]
+fn label_noise_flips_rows_and_the_multipliers_flag_them() {
+    let config: FeasibleConfig =
+        from_toml_str("label_noise = 0.05\nsteps = 600\neval_every = 0").unwrap();
+    let outcome = config.run(&mut Silent).unwrap();
+    let m = &outcome.metrics;
+    assert_eq!(m.flipped, 72, "round(0.05 * 1438)");
+    assert_eq!(outcome.flipped.iter().filter(|f| **f).count(), 72);
+    let auc = m.distribution.flip_auc_multipliers.unwrap();
+    assert!(auc > 0.9, "AUC {auc}");
+    assert!(m.distribution.flip_auc_losses.unwrap() > 0.5);
+}
+
+#[test]
+fn method_keys_are_checked() {
+    assert_eq!(key_of("method = \"rfl\""), "rfl_decay");
+    assert_eq!(key_of("method = \"rfl\"\nrfl_decay = 0.0"), "rfl_decay");
+    // eta w > 1 (dual lr 1.0): the decayed step would overshoot.
+    assert_eq!(key_of("method = \"rfl\"\nrfl_decay = 2.0"), "rfl_decay");
+    assert_eq!(key_of("rfl_decay = 1.0"), "rfl_decay");
+    assert_eq!(key_of("method = \"erm\"\nrfl_decay = 1.0"), "rfl_decay");
+    assert_eq!(key_of("method = \"sgd\""), "method");
+    assert_eq!(key_of("label_noise = 1.0"), "label_noise");
+    assert_eq!(key_of("label_noise = -0.1"), "label_noise");
+    assert_eq!(
+        key_of("[optimizer.dual]\nlr = 1.0\nweight_decay = 0.5"),
+        "optimizer.dual.weight_decay"
+    );
+    assert_eq!(
+        key_of("method = \"erm\"\n[optimizer.constraints.feasible]\ndual_restarts = true"),
+        "optimizer.constraints"
+    );
+    // RFL's decay goes to the dual optimizer the run builds; the others keep the optimizer.
+    let rfl: FeasibleConfig = from_toml_str("method = \"rfl\"\nrfl_decay = 0.5").unwrap();
+    assert_eq!(rfl.run_optimizer().dual.weight_decay, Some(0.5));
+    let erm: FeasibleConfig = from_toml_str("method = \"erm\"").unwrap();
+    assert_eq!(
+        erm.run_optimizer().scheme,
+        rein::scheme::SchemeKind::Unconstrained
+    );
 }

@@ -10,12 +10,14 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod bars;
+pub mod histogram;
 pub mod metrics;
 pub mod plot;
 mod progress;
 pub mod table;
 
 pub use bars::plot_grouped_bars;
+pub use histogram::plot_histogram;
 pub use metrics::{read_metrics_json, write_metrics_json};
 pub use plot::{Panel, plot_panel, plot_series, plot_two_panel};
 pub use progress::{Bars, progress_bar};

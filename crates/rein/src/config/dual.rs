@@ -54,7 +54,9 @@ pub struct DualConfig {
     /// nuPI: filter coefficient in (-1, 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nu: Option<f64>,
-    /// nuPI: decoupled weight decay on the multipliers (Resilient constrained learning).
+    /// SGD and nuPI: decoupled weight decay `w` on the multipliers, `lambda <- proj(lambda +
+    /// eta (e - w lambda))` on the observed entries (Resilient constrained learning; see
+    /// [`DualSgd`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_decay: Option<f64>,
     /// nuPI: initialisation of `xi` (`"zeros"` or `"first-error-as-sgd"`).
@@ -97,7 +99,10 @@ impl DualConfig {
             (self.kappa_p.is_some() && !nupi, "kappa_p"),
             (self.kappa_i.is_some() && !nupi, "kappa_i"),
             (self.nu.is_some() && !nupi, "nu"),
-            (self.weight_decay.is_some() && !nupi, "weight_decay"),
+            (
+                self.weight_decay.is_some() && !nupi && self.kind != DualKind::Sgd,
+                "weight_decay",
+            ),
             (self.init.is_some() && !nupi, "init"),
         ]
         .into_iter()
@@ -142,7 +147,9 @@ impl DualConfig {
     /// Builds the dual optimizer.
     pub fn build(&self) -> Result<Box<dyn DualOptimizer>> {
         Ok(match self.kind {
-            DualKind::Sgd => Box::new(DualSgd::new(self.lr)?),
+            DualKind::Sgd => {
+                Box::new(DualSgd::new(self.lr)?.weight_decay(self.weight_decay.unwrap_or(0.0))?)
+            }
             DualKind::Adam => {
                 let [b1, b2] = self.betas.unwrap_or([0.9, 0.999]);
                 Box::new(DualAdam::with_betas(
