@@ -18,7 +18,8 @@ pub struct FairnessArgs {
     /// `--config`, `--steps` (fine-tuning steps), `--seed`, `--device`, `--out`, `--quiet`.
     #[command(flatten)]
     pub run: RunFlags,
-    /// Data set: digits, mixture, fashion-mnist (default digits).
+    /// Data set: digits, mixture, fashion-mnist, adult, compas (default digits; the last three
+    /// need `rein data fetch <name>` first).
     #[arg(long)]
     pub dataset: Option<String>,
     /// Groups: auto, class, population (mixture), sex, race (default auto: the data set's).

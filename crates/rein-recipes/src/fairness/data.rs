@@ -8,7 +8,9 @@
 use std::path::Path;
 
 use rein_nn::data::synthetic::gaussian_mixture;
-use rein_nn::{Dataset, Digits, Grouped, GroupedSplit, Mnist, MnistVariant};
+use rein_nn::{
+    Adult, Compas, Dataset, Digits, Grouped, GroupedSplit, Mnist, MnistVariant, Protected,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{RecipeError, Result};
@@ -25,6 +27,12 @@ pub enum FairnessDataset {
     Mixture,
     /// Fashion-MNIST (60k/10k), groups = classes; fetch first: `rein data fetch fashion-mnist`.
     FashionMnist,
+    /// UCI Adult (32561/16281, income > 50K), groups = sex (or race); fetch first:
+    /// `rein data fetch adult` (docs/data.md).
+    Adult,
+    /// ProPublica's COMPAS (6172 rows after the standard filter, two-year recidivism; 20 % held
+    /// out, seeded), groups = race (or sex); fetch first: `rein data fetch compas`.
+    Compas,
 }
 
 /// What the groups are.
@@ -65,6 +73,8 @@ impl FairnessDataset {
             FairnessDataset::Digits => "digits",
             FairnessDataset::Mixture => "mixture",
             FairnessDataset::FashionMnist => "fashion-mnist",
+            FairnessDataset::Adult => "adult",
+            FairnessDataset::Compas => "compas",
         }
     }
 
@@ -73,6 +83,8 @@ impl FairnessDataset {
         match self {
             FairnessDataset::Mixture => GroupsBy::Population,
             FairnessDataset::Digits | FairnessDataset::FashionMnist => GroupsBy::Class,
+            FairnessDataset::Adult => GroupsBy::Sex,
+            FairnessDataset::Compas => GroupsBy::Race,
         }
     }
 
@@ -81,6 +93,7 @@ impl FairnessDataset {
         match self {
             FairnessDataset::Mixture => &[GroupsBy::Population, GroupsBy::Class],
             FairnessDataset::Digits | FairnessDataset::FashionMnist => &[GroupsBy::Class],
+            FairnessDataset::Adult | FairnessDataset::Compas => &[GroupsBy::Sex, GroupsBy::Race],
         }
     }
 
@@ -131,7 +144,18 @@ impl FairnessDataset {
                 Grouped::by_class(g.data).split(0.2, seed)?
             }
             (FairnessDataset::Mixture, _) => population_mixture(mixture, seed)?.split(0.2, seed)?,
+            (FairnessDataset::Adult, g) => Adult::load(dir.join("adult"), protected(g))?,
+            (FairnessDataset::Compas, g) => Compas::load(dir.join("compas"), protected(g), seed)?,
         })
+    }
+}
+
+/// The protected attribute of a tabular grouping (only `sex` and `race` reach here).
+fn protected(groups: GroupsBy) -> Protected {
+    if groups == GroupsBy::Race {
+        Protected::Race
+    } else {
+        Protected::Sex
     }
 }
 
