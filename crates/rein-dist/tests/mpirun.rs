@@ -39,13 +39,14 @@ fn dp_check() -> Option<PathBuf> {
             eprintln!("skipped: OpenMPI is not installed (apt-get install libopenmpi-dev openmpi-bin libclang-dev)");
             return None;
         }
-        // Same profile (`test`) and feature resolution (`--workspace`) as `cargo test
-        // --workspace`, plus the `mpi` feature: burn and the other dependencies are reused.
+        // The same command as the README's `cargo test --workspace` (same profile, and the
+        // same feature resolution: dev-dependencies included), plus the `mpi` feature, without
+        // running: every other unit is fresh, so only the MPI crates and rein-dist compile.
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let output = Command::new(cargo)
             .current_dir(workspace())
-            .args(["build", "--profile", "test", "--workspace"])
-            .args(["--features", "rein-dist/mpi", "--bin", "dp-check"])
+            .args(["test", "--workspace", "--no-run"])
+            .args(["--features", "rein-dist/mpi"])
             .args(["--message-format", "json-render-diagnostics"])
             .stderr(Stdio::inherit())
             .output()
@@ -54,7 +55,12 @@ fn dp_check() -> Option<PathBuf> {
         let executable = String::from_utf8_lossy(&output.stdout)
             .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "dp-check")
+            // The binary itself, not the unit-test harness built from the same file.
+            .filter(|m| {
+                m["reason"] == "compiler-artifact"
+                    && m["target"]["name"] == "dp-check"
+                    && m["profile"]["test"] == false
+            })
             .find_map(|m| m["executable"].as_str().map(PathBuf::from))
             .expect("cargo reported no dp-check executable");
         Some(executable)
