@@ -123,6 +123,9 @@ impl Report for RecallConfig {
             if m.feasible { ">=" } else { "<" },
             m.min_recall
         );
+        for w in &m.health {
+            println!("warning: {w}");
+        }
     }
 }
 

@@ -29,6 +29,8 @@ fn default_demo_meets_its_constraint_and_writes_its_reports() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
             .unwrap();
     let min_recall = metrics["min_recall"].as_f64().unwrap();
+    // The default run is healthy: no constraint-health warning.
+    assert_eq!(metrics["health"], serde_json::json!([]), "{metrics}");
     let recall = metrics["constrained"]["train_recall"].as_f64().unwrap();
     assert_eq!(metrics["feasible"], serde_json::Value::Bool(true));
     assert!(recall >= min_recall, "{recall} < {min_recall}");

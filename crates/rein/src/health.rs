@@ -6,16 +6,19 @@
 //!   higher than it started, having risen on most steps) while the strict violation did not
 //!   shrink and stayed positive: the constraint is likely infeasible, or the primal step is too
 //!   small to follow the multiplier.
-//! * **oscillation** — within a window the multiplier swings through its window mean (with a
-//!   hysteresis band of a quarter of its range) at least four times, with a range over half its
-//!   window maximum: the dual step is too large for the problem's curvature (try a smaller dual
+//! * **oscillation** — within a window the multiplier stays positive and swings through its
+//!   window mean (with a hysteresis band of a quarter of its range) at least four times, with a
+//!   range over half its window maximum: the dual step is too large for the problem's curvature (try a smaller dual
 //!   learning rate, nuPI, or the augmented Lagrangian).
 //! * **proxy/strict disagreement** — for a constraint whose differentiable (proxy) violation and
 //!   strict violation are both reported, their largest entries had opposite signs on at least
 //!   90 % of a window's steps: the surrogate does not track the constraint it stands for.
 //!
 //! Each constraint reports a largest-entry summary per step: the largest multiplier, the
-//! largest strict violation and the largest proxy violation over the observed entries. Each
+//! largest strict violation and the largest proxy violation over the observed entries. A window
+//! is judged only when every step observed the same entries: an indexed constraint whose batch
+//! observes other entries each step (one multiplier per sample) is not summarised this way, and
+//! gets no warning. Each
 //! (constraint, issue) pair warns once, at the end of the first window that shows it. Cost: a
 //! few host operations per constraint per step; the windows are kept on the host.
 
@@ -78,9 +81,11 @@ impl Default for HealthConfig {
 }
 
 /// Per-step summary of one constraint.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Sample {
     step: u64,
+    /// Which entries were observed (windows are judged only when these agree).
+    entries: Vec<usize>,
     multiplier: Option<f64>,
     strict: Option<f64>,
     proxy: Option<f64>,
@@ -127,6 +132,7 @@ impl HealthMonitor {
         for c in &report.constraints {
             let sample = Sample {
                 step: report.step,
+                entries: c.strict_indices.clone(),
                 multiplier: max_of(&c.multipliers),
                 strict: max_of(&c.strict_violation),
                 proxy: max_of(&c.violation),
@@ -165,6 +171,9 @@ impl Observer for HealthMonitor {
 /// The issues one full window shows, with their details.
 fn judge(window: &[Sample]) -> Vec<(HealthIssue, String)> {
     let mut issues = Vec::new();
+    if window.iter().any(|s| s.entries != window[0].entries) {
+        return issues;
+    }
     let lambdas: Vec<f64> = window.iter().filter_map(|s| s.multiplier).collect();
     let stricts: Vec<f64> = window.iter().filter_map(|s| s.strict).collect();
     if lambdas.len() == window.len() && stricts.len() == window.len() {
@@ -225,7 +234,9 @@ fn oscillation(lambdas: &[f64]) -> Option<String> {
     let lo = lambdas.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = lambdas.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let range = hi - lo;
-    if !(range > 0.0 && range > 0.5 * hi.abs()) {
+    // A multiplier that returns to 0 (dual restarts, or a constraint that turns inactive and
+    // active again) is doing its job, not oscillating: only swings of a positive multiplier count.
+    if !(lo > 0.0 && range > 0.5 * hi.abs()) {
         return None;
     }
     let centre = mean(lambdas.iter().copied());
@@ -306,8 +317,11 @@ mod tests {
 
     #[test]
     fn a_swinging_multiplier_is_an_oscillation() {
-        let swing = |t: u64| (5.0 + 5.0 * (t as f64 / 4.0).sin(), 0.1, None);
+        let swing = |t: u64| (5.5 + 5.0 * (t as f64 / 4.0).sin(), 0.1, None);
         assert_eq!(issues(swing), vec![HealthIssue::Oscillation]);
+        // Returning to 0 again and again (dual restarts) is not an oscillation.
+        let restarts = |t: u64| (((t % 20) as f64 - 10.0).max(0.0), 0.1, None);
+        assert!(issues(restarts).is_empty());
         // Small noise around a converged multiplier is not an oscillation.
         let noisy = |t: u64| (5.0 + 0.1 * (t as f64 * 1.7).sin(), 0.0, None);
         assert!(issues(noisy).is_empty());
@@ -319,6 +333,19 @@ mod tests {
         assert_eq!(issues(apart), vec![HealthIssue::ProxyStrictDisagreement]);
         let together = |t: u64| (1.0, 0.2 - 0.001 * t as f64, Some(0.25 - 0.001 * t as f64));
         assert!(issues(together).is_empty());
+    }
+
+    #[test]
+    fn windows_over_changing_entries_are_not_judged() {
+        // An indexed constraint observing another entry each step: its largest multiplier
+        // jumps around by construction, which is not an oscillation.
+        let mut m = HealthMonitor::new(HealthConfig { window: 100 });
+        for t in 1..=300u64 {
+            let mut r = report(t, 5.0 + 5.0 * (t as f64 / 4.0).sin(), 0.1, None);
+            r.constraints[0].strict_indices = vec![t as usize % 7];
+            m.observe(&r);
+        }
+        assert!(m.warnings().is_empty(), "{:?}", m.warnings());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use problem::{RECALL, RecallProblem};
 use rein::config::{DualConfig, DualKind, OptimizerConfig, PrimalConfig, PrimalKind};
 use rein::device::DeviceKind;
 use rein::scheme::SchemeKind;
-use rein::{ConstrainedOptimizer, Constraint};
+use rein::{ConstrainedOptimizer, Constraint, HealthWarning};
 use rein_nn::Digits;
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +147,9 @@ pub struct RecallMetrics {
     pub baseline: Option<RunSummary>,
     /// Met iff the constrained run's training-set recall is at least the floor.
     pub verdict: Verdict,
+    /// Constraint-health warnings of the constrained run (`rein::health`; empty when healthy).
+    #[serde(default)]
+    pub health: Vec<HealthWarning>,
 }
 
 /// A run's result: its metrics and the constrained run's per-step history (`loss`,
@@ -237,7 +240,7 @@ pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallO
         true,
         &device,
     );
-    let (model, history) = train::train(
+    let (model, history, health) = train::train(
         config,
         &mut opt,
         &mut problem,
@@ -263,7 +266,7 @@ pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallO
             false,
             &device,
         );
-        let (model, _) = train::train(
+        let (model, _, _) = train::train(
             config,
             &mut opt,
             &mut problem,
@@ -302,6 +305,7 @@ pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallO
             constrained,
             baseline,
             verdict,
+            health,
         },
         history,
     })

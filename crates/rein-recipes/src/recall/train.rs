@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::Device;
-use rein::{ConstrainedOptimizer, StepReport};
+use rein::{ConstrainedOptimizer, HealthConfig, HealthMonitor, HealthWarning, StepReport};
 use rein_nn::{Batcher, Dataset, Mlp, MlpConfig, Split, metrics};
 
 use super::{RECALL, RecallConfig, RecallProblem, RunSummary};
@@ -13,7 +13,7 @@ use crate::history::History;
 use crate::progress::Progress;
 
 /// Trains a fresh MLP (seeded by `config.seed`) with `opt` on `problem` for `config.steps`
-/// minibatches; returns the model and one history row per step.
+/// minibatches; returns the model, one history row per step and the constraint-health warnings.
 pub(super) fn train<S: ConstrainedOptimizer>(
     config: &RecallConfig,
     opt: &mut S,
@@ -22,16 +22,18 @@ pub(super) fn train<S: ConstrainedOptimizer>(
     device: &Device,
     label: &str,
     progress: &mut dyn Progress,
-) -> Result<(Mlp, History)> {
+) -> Result<(Mlp, History, Vec<HealthWarning>)> {
     let mut model =
         MlpConfig::new(train.d, config.hidden.clone(), train.classes).init(config.seed, device);
     let mut batcher = Batcher::new(train.n, config.batch_size, config.seed)?;
     progress.start(label, config.steps as u64);
     let mut history = History::new();
+    let mut health = HealthMonitor::new(HealthConfig::default());
     for _ in 0..config.steps {
         let batch = batcher.next_batch();
         let report = opt.step(problem, &mut model, batch.indices.as_slice())?;
         record(&mut history, &report, config.min_recall);
+        health.observe(&report);
         progress.step();
         if report.step % 10 == 0 {
             let recall = report.misc.get("train_recall").copied().unwrap_or(f64::NAN);
@@ -43,7 +45,7 @@ pub(super) fn train<S: ConstrainedOptimizer>(
         }
     }
     progress.finish();
-    Ok((model, history))
+    Ok((model, history, health.warnings().to_vec()))
 }
 
 fn record(history: &mut History, report: &StepReport, min_recall: f64) {
