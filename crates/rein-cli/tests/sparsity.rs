@@ -48,9 +48,20 @@ fn constrained_run_meets_its_density_target() {
 }
 
 #[test]
+fn sgd_reaches_the_target_with_its_own_default_rates() {
+    // `--optimizer sgd` without --lr / --gate-lr takes SGD's tested rates (0.1, gates 100): plain
+    // gradient steps on log_alpha are ~1e-5 per gate, so Adam's rates would leave the gates put.
+    let (m, stdout) = run(&["--optimizer", "sgd", "--target", "0.2", "--steps", "2000"]);
+    let density = m["expected_density"].as_f64().unwrap();
+    assert!((density - 0.2).abs() <= 0.01, "expected density {density}");
+    assert!(m["test_accuracy"].as_f64().unwrap() > 0.9, "{m}");
+    assert!(!stdout.contains("warning:"), "{stdout}");
+}
+
+#[test]
 fn a_stalled_multiplier_is_warned_about_by_name() {
-    // Plain SGD at its default rate barely moves the gates: the multiplier climbs while the
-    // density stays put. The run misses its target (exit 2) and says why it looks stuck.
+    // Plain SGD with Adam's gate rate (0.1) barely moves the gates: the multiplier climbs while
+    // the density stays put. The run misses its target (exit 2) and says why it looks stuck.
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rein"))
         .args([
@@ -58,6 +69,8 @@ fn a_stalled_multiplier_is_warned_about_by_name() {
             "--quiet",
             "--optimizer",
             "sgd",
+            "--gate-lr",
+            "0.1",
             "--steps",
             "400",
         ])

@@ -98,6 +98,8 @@ struct Sample {
 pub struct HealthMonitor {
     config: HealthConfig,
     windows: BTreeMap<String, Vec<Sample>>,
+    /// Largest strict violation each constraint has shown so far (the scale of "material").
+    peaks: BTreeMap<String, f64>,
     warned: BTreeMap<(String, HealthIssue), ()>,
     warnings: Vec<HealthWarning>,
 }
@@ -137,11 +139,16 @@ impl HealthMonitor {
                 strict: max_of(&c.strict_violation),
                 proxy: max_of(&c.violation),
             };
+            let peak = self.peaks.entry(c.name.clone()).or_insert(0.0);
+            if let Some(v) = sample.strict {
+                *peak = peak.max(v);
+            }
+            let peak = *peak;
             let window = self.windows.entry(c.name.clone()).or_default();
             window.push(sample);
             if window.len() >= self.config.window {
                 let full = std::mem::take(window);
-                for (issue, detail) in judge(&full) {
+                for (issue, detail) in judge(&full, peak) {
                     self.warn(&c.name, issue, &full, detail);
                 }
             }
@@ -169,7 +176,7 @@ impl Observer for HealthMonitor {
 }
 
 /// The issues one full window shows, with their details.
-fn judge(window: &[Sample]) -> Vec<(HealthIssue, String)> {
+fn judge(window: &[Sample], peak: f64) -> Vec<(HealthIssue, String)> {
     let mut issues = Vec::new();
     if window.iter().any(|s| s.entries != window[0].entries) {
         return issues;
@@ -177,7 +184,7 @@ fn judge(window: &[Sample]) -> Vec<(HealthIssue, String)> {
     let lambdas: Vec<f64> = window.iter().filter_map(|s| s.multiplier).collect();
     let stricts: Vec<f64> = window.iter().filter_map(|s| s.strict).collect();
     if lambdas.len() == window.len() && stricts.len() == window.len() {
-        if let Some(detail) = stalled_growth(&lambdas, &stricts) {
+        if let Some(detail) = stalled_growth(&lambdas, &stricts, peak) {
             issues.push((HealthIssue::StalledGrowth, detail));
         }
         if let Some(detail) = oscillation(&lambdas) {
@@ -210,8 +217,10 @@ fn judge(window: &[Sample]) -> Vec<(HealthIssue, String)> {
 }
 
 /// Stalled growth: the multiplier ends higher, rose on most steps, and the strict violation's
-/// last-quarter mean is positive and at least 95 % of its first-quarter mean.
-fn stalled_growth(lambdas: &[f64], stricts: &[f64]) -> Option<String> {
+/// last-quarter mean is at least 95 % of its first-quarter mean and material: at least 5 % of
+/// the largest violation the constraint has shown (a violation hovering just above 0 while the
+/// primal catches up is the normal approach, not a stall).
+fn stalled_growth(lambdas: &[f64], stricts: &[f64], peak: f64) -> Option<String> {
     let n = lambdas.len();
     let q = (n / 4).max(1);
     let rises = lambdas.windows(2).filter(|w| w[1] > w[0]).count();
@@ -219,7 +228,8 @@ fn stalled_growth(lambdas: &[f64], stricts: &[f64]) -> Option<String> {
     let v_first = mean(stricts[..q].iter().copied());
     let v_last = mean(stricts[n - q..].iter().copied());
     let grew = last > first && rises * 4 >= (n - 1) * 3;
-    (grew && v_last > 0.0 && v_last >= 0.95 * v_first).then(|| {
+    let material = v_last > 0.0 && v_last >= 0.05 * peak;
+    (grew && material && v_last >= 0.95 * v_first).then(|| {
         format!(
             "the multiplier rose from {first:.4} to {last:.4} while the violation did not shrink \
              ({v_first:.4} -> {v_last:.4}): the constraint may be infeasible, or the primal step \
@@ -313,6 +323,16 @@ mod tests {
         assert!(issues(|t| (0.1 * t as f64, 1.0 / t as f64, None)).is_empty());
         // Feasible (violation <= 0): no warning even if lambda drifts up.
         assert!(issues(|t| (0.1 * t as f64, -0.5, None)).is_empty());
+        // Hovering just above 0 after a large initial violation: the normal approach.
+        let approach = |t: u64| {
+            let v = if t < 50 {
+                0.8
+            } else {
+                0.0005 + 1e-6 * t as f64
+            };
+            (0.01 * t as f64, v, None)
+        };
+        assert!(issues(approach).is_empty());
     }
 
     #[test]
