@@ -7,17 +7,7 @@ use anyhow::{Context, Result, anyhow, ensure};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plot::ensure_font;
-
-/// Bar colours, one per series (Tableau 10, in order).
-const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
+use super::plot::{COLORS, ensure_font};
 
 /// `series[s] = (label, values)` with one value per entry of `groups`, drawn as clusters of
 /// bars into the PNG `path`, with dashed horizontal lines `hlines` (`(label, y)`).

@@ -14,8 +14,8 @@ use plotters::style::{FontStyle, register_font};
 /// DejaVu Sans 2.37 (Debian `fonts-dejavu-core` 2.37-6), Bitstream Vera licence.
 static DEJAVU_SANS: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 
-/// Distinct line colours (Tableau 10), used in order.
-const COLORS: [RGBColor; 10] = [
+/// Distinct line and bar colours (Tableau 10), used in order.
+pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
