@@ -11,7 +11,7 @@ use rein_recipes::sparsity::{SparsityConfig, SparsityMetrics};
 use serde::Serialize;
 
 use crate::report::{Panel, Table, plot_two_panel, write_metrics_json};
-use crate::runner::{EXIT_NOT_MET, run_into};
+use crate::runner::{EXIT_NOT_MET, RunOptions, run_into};
 use rein_recipes::History;
 
 /// Options of `rein demo`.
@@ -83,12 +83,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         penalty: Some(args.penalty),
         ..base
     };
-    let (constrained, _) = run_into(
-        &constrained_config,
-        &args.out.join("constrained"),
-        args.quiet,
-    )?;
-    let (penalised, _) = run_into(&penalised_config, &args.out.join("penalised"), args.quiet)?;
+    // The demo replaces its own previous output, and is short enough not to checkpoint.
+    let options = RunOptions {
+        quiet: args.quiet,
+        checkpoint_every: 0,
+        resume: false,
+        force: true,
+    };
+    let (constrained, _) = run_into(&constrained_config, &args.out.join("constrained"), options)?;
+    let (penalised, _) = run_into(&penalised_config, &args.out.join("penalised"), options)?;
     plot_comparison(
         &constrained.history,
         &penalised.history,

@@ -92,7 +92,7 @@ pub fn configure(args: &FairnessArgs) -> Result<(FairnessConfig, PathBuf)> {
 /// Runs `rein fairness`; exits with status 2 when the (first) method's bound is not met.
 pub fn run(args: &FairnessArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.options())?;
     exit_on(&verdict);
     Ok(())
 }

@@ -104,7 +104,7 @@ pub fn configure(args: &FeasibleArgs) -> Result<(FeasibleConfig, PathBuf)> {
 /// Runs `rein feasible`; exits with status 2 when too few samples end feasible.
 pub fn run(args: &FeasibleArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.options())?;
     exit_on(&verdict);
     Ok(())
 }

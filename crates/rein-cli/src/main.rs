@@ -10,6 +10,7 @@ mod optimizers;
 mod recall;
 mod report;
 mod run;
+mod run_dir;
 mod runner;
 mod sparsity;
 

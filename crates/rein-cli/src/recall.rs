@@ -67,7 +67,7 @@ pub fn configure(args: &RecallArgs) -> Result<(RecallConfig, PathBuf)> {
 /// Runs `rein recall`; exits with status 2 when the floor is not met.
 pub fn run(args: &RecallArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.options())?;
     exit_on(&verdict);
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use rein_recipes::experiment::Experiment;
 use rein_recipes::fairness::FairnessConfig;
@@ -17,7 +17,8 @@ use rein_recipes::{RecipeConfig, Verdict};
 use serde::Serialize;
 
 use crate::report::{Table, write_metrics_json};
-use crate::runner::{Report, accept_infeasible, execute, exit_on};
+use crate::runner::{Report, RunOptions, accept_infeasible, execute, exit_on};
+use rein_recipes::status::{RunState, RunStatus};
 
 /// Options of `rein run`.
 #[derive(Debug, Args)]
@@ -33,6 +34,27 @@ pub struct RunArgs {
     /// Exit with status 0 even when runs missed their constraints (verdicts still printed).
     #[arg(long)]
     pub accept_infeasible: bool,
+    /// Write a checkpoint every N steps (0: none).
+    #[arg(long, value_name = "N", default_value_t = rein_recipes::session::DEFAULT_EVERY)]
+    pub checkpoint_every: u64,
+    /// Continue a killed run (each killed point of a sweep) from its last checkpoint; points
+    /// that ended are kept, points never started are run.
+    #[arg(long)]
+    pub resume: bool,
+    /// Replace the files of previous runs in the output directories.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+}
+
+impl RunArgs {
+    fn options(&self) -> RunOptions {
+        RunOptions {
+            quiet: self.quiet,
+            checkpoint_every: self.checkpoint_every,
+            resume: self.resume,
+            force: self.force,
+        }
+    }
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
@@ -56,10 +78,36 @@ struct SweepRun {
 fn run_point<C: Report>(
     table: &toml::Table,
     out: &Path,
-    quiet: bool,
+    options: RunOptions,
 ) -> Result<(serde_json::Value, Verdict)> {
     let config = from_table::<C>(table)?;
-    let (outcome, verdict) = execute(&config, out, quiet)?;
+    if options.resume {
+        match RunStatus::read(out)? {
+            // Ended before: keep it.
+            Some(s) if matches!(s.state, RunState::Finished | RunState::NotMet) => {
+                let path = out.join("metrics.json");
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                println!("{}: ended before, kept", out.display());
+                let verdict = Verdict {
+                    met: s.state == RunState::Finished,
+                    summary: s.reason.unwrap_or_default(),
+                };
+                return Ok((serde_json::from_str(&text)?, verdict));
+            }
+            // Never started: a fresh run.
+            None => {
+                let fresh = RunOptions {
+                    resume: false,
+                    ..options
+                };
+                let (outcome, verdict) = execute(&config, out, fresh)?;
+                return Ok((serde_json::to_value(&outcome)?, verdict));
+            }
+            Some(_) => {}
+        }
+    }
+    let (outcome, verdict) = execute(&config, out, options)?;
     Ok((serde_json::to_value(&outcome)?, verdict))
 }
 
@@ -67,14 +115,14 @@ fn dispatch(
     recipe: &str,
     table: &toml::Table,
     out: &Path,
-    quiet: bool,
+    options: RunOptions,
 ) -> Result<(serde_json::Value, Verdict)> {
     match recipe {
-        SparsityConfig::NAME => run_point::<SparsityConfig>(table, out, quiet),
-        L0onieConfig::NAME => run_point::<L0onieConfig>(table, out, quiet),
-        RecallConfig::NAME => run_point::<RecallConfig>(table, out, quiet),
-        FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, quiet),
-        FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, quiet),
+        SparsityConfig::NAME => run_point::<SparsityConfig>(table, out, options),
+        L0onieConfig::NAME => run_point::<L0onieConfig>(table, out, options),
+        RecallConfig::NAME => run_point::<RecallConfig>(table, out, options),
+        FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, options),
+        FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, options),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }
@@ -90,7 +138,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("runs").join(&e.recipe));
     let points = e.points()?;
     if e.sweep.is_empty() {
-        let (_, verdict) = dispatch(&e.recipe, &points[0].config, &out, args.quiet)?;
+        let (_, verdict) = dispatch(&e.recipe, &points[0].config, &out, args.options())?;
         exit_on(&verdict);
         return Ok(());
     }
@@ -98,7 +146,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     for (k, p) in points.iter().enumerate() {
         println!("== run {}/{}: {}", k + 1, points.len(), p.label);
         let dir = out.join(&p.label);
-        let (metrics, verdict) = dispatch(&e.recipe, &p.config, &dir, args.quiet)?;
+        let (metrics, verdict) = dispatch(&e.recipe, &p.config, &dir, args.options())?;
         runs.push(SweepRun {
             label: p.label.clone(),
             dir,

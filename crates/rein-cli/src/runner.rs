@@ -4,12 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use rein_recipes::experiment::{Experiment, resolved_file, set_dotted};
 use rein_recipes::recipe::from_table;
 use rein_recipes::{RecipeConfig, RecipeError, Verdict};
 
 use crate::report::{Bars, write_atomic, write_metrics_json};
+pub use crate::run_dir::RunOptions;
+use crate::run_dir::prepare;
+use rein_recipes::status::RunStatus;
 
 /// The exit status of a run whose constraints or target were not met.
 pub const EXIT_NOT_MET: i32 = 2;
@@ -74,6 +77,30 @@ pub struct RunFlags {
     /// still printed and written to metrics.json).
     #[arg(long)]
     pub accept_infeasible: bool,
+    /// Write a checkpoint every N steps (0: none), so that `--resume` can continue a killed
+    /// run.
+    #[arg(long, value_name = "N", default_value_t = rein_recipes::session::DEFAULT_EVERY)]
+    pub checkpoint_every: u64,
+    /// Continue the killed run in DIR from its last checkpoint, with its config.toml (no other
+    /// configuration flags).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
+    pub resume: Option<PathBuf>,
+    /// Replace the files of a previous run in the output directory (a fresh run refuses a
+    /// folder holding one).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+}
+
+impl RunFlags {
+    /// The options of the run directory and checkpoints.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            quiet: self.quiet,
+            checkpoint_every: self.checkpoint_every,
+            resume: self.resume.is_some(),
+            force: self.force,
+        }
+    }
 }
 
 /// Set once from `--accept-infeasible`: a missed target then exits 0 instead of
@@ -148,6 +175,22 @@ pub fn configure<C: RecipeConfig>(
         .set("steps", "--steps", flags.steps)
         .set("seed", "--seed", flags.seed)
         .set("device", "--device", flags.device.map(|d| d.to_string()));
+    if let Some(dir) = &flags.resume {
+        if !overrides.0.is_empty() {
+            let given: Vec<&str> = overrides.0.iter().map(|o| o.flag).collect();
+            bail!(
+                "--resume {} continues the run with its own config.toml; drop {}",
+                dir.display(),
+                given.join(", ")
+            );
+        }
+        let file = dir.join("config.toml");
+        if !file.exists() {
+            bail!("{}: no run to resume (no config.toml)", dir.display());
+        }
+        let (config, _) = load::<C>(Some(&file), &[])?;
+        return Ok((config, dir.clone()));
+    }
     let (config, file_out) = load::<C>(flags.config.as_deref(), &overrides.0)?;
     let out = flags
         .out
@@ -217,24 +260,48 @@ pub fn load<C: RecipeConfig>(
     Ok((config, out))
 }
 
-/// Runs `config` into `out`: writes the resolved `config.toml` first, runs, then writes
-/// `metrics.json` and the reports. Returns the outcome and its verdict.
-pub fn run_into<C: Report>(config: &C, out: &Path, quiet: bool) -> Result<(C::Outcome, Verdict)> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    write_atomic(
-        &out.join("config.toml"),
-        resolved_file(config, out)?.as_bytes(),
-    )?;
-    let outcome = config.run(&mut Bars::new(quiet))?;
+/// Runs `config` into `out`: checks the folder (see [`crate::run_dir::prepare`]), writes the
+/// resolved `config.toml` and a `running` status first, runs with checkpoints, then writes
+/// `metrics.json`, the reports and the final status (finished, not met, or failed with the
+/// reason). Returns the outcome and its verdict.
+pub fn run_into<C: Report>(
+    config: &C,
+    out: &Path,
+    options: RunOptions,
+) -> Result<(C::Outcome, Verdict)> {
+    let resolved = toml::to_string(&config.resolved())?;
+    let mut session = prepare(out, C::NAME, &resolved, options)?;
+    if !options.resume {
+        write_atomic(
+            &out.join("config.toml"),
+            resolved_file(config, out)?.as_bytes(),
+        )?;
+    }
+    RunStatus::running(C::NAME).write(out)?;
+    let outcome = match config.run_in(&mut session, &mut Bars::new(options.quiet)) {
+        Ok(o) => o,
+        Err(e) => {
+            let reason = anyhow::Error::new(e);
+            // The run's own error is what the user needs; a status that cannot be written
+            // is secondary.
+            let _ = RunStatus::failed(C::NAME, &format!("{reason:#}")).write(out);
+            return Err(reason);
+        }
+    };
     write_metrics_json(&out.join("metrics.json"), &outcome)?;
     config.write_reports(&outcome, out)?;
     let verdict = config.verdict(&outcome);
+    RunStatus::ended(C::NAME, verdict.met, &verdict.summary).write(out)?;
     Ok((outcome, verdict))
 }
 
 /// [`run_into`], then prints the summary and the verdict.
-pub fn execute<C: Report>(config: &C, out: &Path, quiet: bool) -> Result<(C::Outcome, Verdict)> {
-    let (outcome, verdict) = run_into(config, out, quiet)?;
+pub fn execute<C: Report>(
+    config: &C,
+    out: &Path,
+    options: RunOptions,
+) -> Result<(C::Outcome, Verdict)> {
+    let (outcome, verdict) = run_into(config, out, options)?;
     config.print_summary(&outcome);
     println!(
         "{}: {} Reports in {}/",

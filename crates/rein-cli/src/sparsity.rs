@@ -158,7 +158,7 @@ pub fn run(args: &SparsityArgs) -> Result<()> {
     if args.distributed {
         return run_distributed(&config, &out, args.run.quiet);
     }
-    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.options())?;
     exit_on(&verdict);
     Ok(())
 }

@@ -37,9 +37,13 @@ pub mod l0onie;
 pub mod progress;
 pub mod recall;
 pub mod recipe;
+pub mod session;
 pub mod sparsity;
+pub mod status;
 
 pub use error::{RecipeError, Result};
 pub use history::History;
 pub use progress::{Progress, Silent};
 pub use recipe::{RecipeConfig, Verdict};
+pub use session::Session;
+pub use status::{RunState, RunStatus};

@@ -7,6 +7,12 @@ pub trait Progress {
     fn start(&mut self, _label: &str, _steps: u64) {}
     /// One step of the current phase is done.
     fn step(&mut self) {}
+    /// `steps` steps of the current phase were done before (a resumed run).
+    fn skip(&mut self, steps: u64) {
+        for _ in 0..steps {
+            self.step();
+        }
+    }
     /// A short status line for the current phase (loss, violation, multiplier).
     fn message(&mut self, _text: &str) {}
     /// The current phase ended.

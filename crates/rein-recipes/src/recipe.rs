@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{RecipeError, Result};
 use crate::progress::Progress;
+use crate::session::Session;
 
 /// Whether a run met what it was asked for: its constraints, its target. Every outcome says
 /// it, so no command reports a missed target as a success.
@@ -37,8 +38,15 @@ pub trait RecipeConfig:
         self.clone()
     }
 
-    /// Runs the recipe.
-    fn run(&self, progress: &mut dyn Progress) -> Result<Self::Outcome>;
+    /// Runs the recipe, keeping nothing on disk.
+    fn run(&self, progress: &mut dyn Progress) -> Result<Self::Outcome> {
+        self.run_in(&mut Session::none(), progress)
+    }
+
+    /// Runs the recipe, checkpointing into `session` and continuing from its checkpoint when
+    /// it resumes a killed run (see [`crate::session`]): the outcome is the same, bit for bit,
+    /// as an uninterrupted run's.
+    fn run_in(&self, session: &mut Session, progress: &mut dyn Progress) -> Result<Self::Outcome>;
 
     /// Whether an outcome met the run's constraints or target.
     fn verdict(&self, outcome: &Self::Outcome) -> Verdict;

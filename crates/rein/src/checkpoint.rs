@@ -56,6 +56,10 @@ impl StateDict {
     pub fn put_u64s(&mut self, name: &str, values: &[u64]) {
         self.put_data(name, TensorData::new(values.to_vec(), [values.len()]));
     }
+    /// Stores raw bytes under `name` (serialised side state: a history, a monitor, a result).
+    pub fn put_bytes(&mut self, name: &str, bytes: &[u8]) {
+        self.put_data(name, TensorData::new(bytes.to_vec(), [bytes.len()]));
+    }
     /// Raw tensor data under `name`.
     pub fn get_data(&self, name: &str) -> Option<&TensorData> {
         self.entries.get(name)
@@ -93,6 +97,18 @@ impl StateDict {
             name: name.into(),
             reason: format!("{e:?}"),
         })
+    }
+    /// The bytes under `name` (stored with [`StateDict::put_bytes`]); an error if missing or
+    /// of another dtype.
+    pub fn get_bytes(&self, name: &str) -> Result<Vec<u8>> {
+        let d = self.require(name)?;
+        if d.dtype() != DType::U8 {
+            return Err(ReinError::State {
+                name: name.into(),
+                reason: format!("expected u8, found {:?}", d.dtype()),
+            });
+        }
+        Ok(d.as_bytes().to_vec())
     }
     /// Whether `name` is present.
     pub fn contains(&self, name: &str) -> bool {
@@ -195,7 +211,16 @@ impl Checkpoint {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".rein-").suffix(".tmp");
+        // A result file, not a secret: created like `File::create` would (0666 minus the
+        // umask), not with the temporary file's private 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(&dir).map_err(io)?;
         tmp.write_all(&bytes).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
@@ -203,7 +228,8 @@ impl Checkpoint {
     }
 
     /// The bytes [`Checkpoint::save`] writes: safetensors with rein's format tag, version and
-    /// checksum in the metadata.
+    /// checksum in the metadata. The same checkpoint always gives the same bytes (the header's
+    /// keys are written in sorted order), so two files can be compared byte for byte.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut views = Vec::with_capacity(self.state.len());
         for (name, data) in &self.state.entries {
@@ -231,10 +257,11 @@ impl Checkpoint {
             "rein.checksum".into(),
             format!("{:016x}", checksum(&self.state)),
         );
-        safetensors::serialize(views, Some(meta)).map_err(|e| ReinError::State {
+        let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| ReinError::State {
             name: "checkpoint".into(),
             reason: e.to_string(),
-        })
+        })?;
+        Ok(sorted_header(bytes))
     }
 
     /// Reads a checkpoint written by [`Checkpoint::save`].
@@ -302,6 +329,50 @@ impl Checkpoint {
             .filter(|(k, _)| !k.starts_with("rein."))
             .collect();
         Ok(Self { state, metadata })
+    }
+}
+
+/// `bytes` (a safetensors file) with its JSON header rewritten with sorted keys. safetensors
+/// writes the metadata from a `HashMap`, whose order changes from run to run; sorting gives
+/// reproducible files. The header keeps its length (same keys and values, padded with spaces
+/// as safetensors pads it), so the data offsets are unchanged. If anything about the header
+/// is unexpected, the bytes are returned as they were.
+fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(len) = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .and_then(|n| usize::try_from(n).ok())
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8 + len) else {
+        return bytes;
+    };
+    // serde_json's map is ordered by key (no `preserve_order` in this workspace).
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(header) else {
+        return bytes;
+    };
+    let Ok(mut sorted) = serde_json::to_vec(&sort_keys(value)) else {
+        return bytes;
+    };
+    if sorted.len() > len {
+        return bytes;
+    }
+    sorted.resize(len, b' ');
+    bytes[8..8 + len].copy_from_slice(&sorted);
+    bytes
+}
+
+/// `value` with every object's keys in sorted order.
+fn sort_keys(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let sorted: BTreeMap<String, serde_json::Value> =
+                map.into_iter().map(|(k, v)| (k, sort_keys(v))).collect();
+            serde_json::Value::Object(sorted.into_iter().collect())
+        }
+        other => other,
     }
 }
 

@@ -22,7 +22,7 @@
 //! (constraint, issue) pair warns once, at the end of the first window that shows it. Cost: a
 //! few host operations per constraint per step; the windows are kept on the host.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::report::{Observer, StepReport};
@@ -81,7 +81,7 @@ impl Default for HealthConfig {
 }
 
 /// Per-step summary of one constraint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Sample {
     step: u64,
     /// Which entries were observed (windows are judged only when these agree).
@@ -94,13 +94,16 @@ struct Sample {
 /// Watches step reports and collects [`HealthWarning`]s. Use it as an observer
 /// (`opt.add_observer(Box::new(monitor))` keeps it inside the optimizer) or call
 /// [`HealthMonitor::observe`] with each report and read [`HealthMonitor::warnings`].
-#[derive(Debug, Clone, Default)]
+///
+/// The monitor is serialisable, so a run resumed from a checkpoint warns exactly as the
+/// uninterrupted run would.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthMonitor {
     config: HealthConfig,
     windows: BTreeMap<String, Vec<Sample>>,
     /// Largest strict violation each constraint has shown so far (the scale of "material").
     peaks: BTreeMap<String, f64>,
-    warned: BTreeMap<(String, HealthIssue), ()>,
+    warned: BTreeSet<(String, HealthIssue)>,
     warnings: Vec<HealthWarning>,
 }
 
@@ -157,7 +160,7 @@ impl HealthMonitor {
 
     fn warn(&mut self, constraint: &str, issue: HealthIssue, window: &[Sample], detail: String) {
         let key = (constraint.to_string(), issue);
-        if self.warned.insert(key, ()).is_none() {
+        if self.warned.insert(key) {
             self.warnings.push(HealthWarning {
                 constraint: constraint.to_string(),
                 issue,

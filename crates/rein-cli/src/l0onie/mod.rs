@@ -100,7 +100,7 @@ pub fn configure(args: &L0onieArgs) -> Result<(L0onieConfig, PathBuf)> {
 /// Runs `rein l0onie`; exits with status 2 when a target found no feasible model.
 pub fn run(args: &L0onieArgs) -> Result<()> {
     let (config, out) = configure(args)?;
-    let (_, verdict) = execute(&config, &out, args.run.quiet)?;
+    let (_, verdict) = execute(&config, &out, args.run.options())?;
     exit_on(&verdict);
     Ok(())
 }

@@ -40,6 +40,11 @@ impl Progress for Bars {
             b.inc(1);
         }
     }
+    fn skip(&mut self, steps: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(steps);
+        }
+    }
     fn message(&mut self, text: &str) {
         if let Some(b) = &self.bar {
             b.set_message(text.to_string());

@@ -66,7 +66,12 @@ impl RecipeConfig for FairnessConfig {
         r
     }
 
-    fn run(&self, progress: &mut dyn Progress) -> Result<FairnessOutcome> {
+    fn run_in(
+        &self,
+        session: &mut crate::Session,
+        progress: &mut dyn Progress,
+    ) -> Result<FairnessOutcome> {
+        session.refuse("the fairness recipe")?;
         run(self, progress)
     }
 

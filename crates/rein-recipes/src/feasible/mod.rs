@@ -254,7 +254,12 @@ impl RecipeConfig for FeasibleConfig {
         r
     }
 
-    fn run(&self, progress: &mut dyn Progress) -> Result<FeasibleOutcome> {
+    fn run_in(
+        &self,
+        session: &mut crate::Session,
+        progress: &mut dyn Progress,
+    ) -> Result<FeasibleOutcome> {
+        session.refuse("the feasible recipe")?;
         run(self, progress)
     }
 

@@ -86,7 +86,12 @@ impl RecipeConfig for L0onieConfig {
         r
     }
 
-    fn run(&self, progress: &mut dyn Progress) -> Result<L0onieOutcome> {
+    fn run_in(
+        &self,
+        session: &mut crate::Session,
+        progress: &mut dyn Progress,
+    ) -> Result<L0onieOutcome> {
+        session.refuse("the l0onie recipe")?;
         run(self, progress)
     }
 

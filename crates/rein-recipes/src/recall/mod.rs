@@ -212,7 +212,12 @@ impl RecipeConfig for RecallConfig {
         r
     }
 
-    fn run(&self, progress: &mut dyn Progress) -> Result<RecallOutcome> {
+    fn run_in(
+        &self,
+        session: &mut crate::Session,
+        progress: &mut dyn Progress,
+    ) -> Result<RecallOutcome> {
+        session.refuse("the recall recipe")?;
         run(self, progress)
     }
 

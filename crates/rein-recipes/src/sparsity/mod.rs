@@ -43,6 +43,7 @@ use crate::error::{RecipeError, Result, ensure};
 use crate::history::History;
 use crate::progress::Progress;
 use crate::recipe::{RecipeConfig, Verdict};
+use crate::session::Session;
 
 /// Gated models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -284,8 +285,12 @@ impl RecipeConfig for SparsityConfig {
         r
     }
 
-    fn run(&self, progress: &mut dyn Progress) -> Result<SparsityOutcome> {
-        run(self, progress)
+    fn run_in(
+        &self,
+        session: &mut Session,
+        progress: &mut dyn Progress,
+    ) -> Result<SparsityOutcome> {
+        run_in(self, session, progress)
     }
 
     fn verdict(&self, outcome: &SparsityOutcome) -> Verdict {
@@ -295,14 +300,33 @@ impl RecipeConfig for SparsityConfig {
 
 /// Runs one controlled-sparsity (or penalised) training on a single process.
 pub fn run(config: &SparsityConfig, progress: &mut dyn Progress) -> Result<SparsityOutcome> {
-    run_distributed(config, Rc::new(SingleProcess), progress)
+    run_in(config, &mut Session::none(), progress)
+}
+
+/// [`run`], checkpointing into `session` (and resuming from it): the gated training, then
+/// the dense baseline, are its phases.
+pub fn run_in(
+    config: &SparsityConfig,
+    session: &mut Session,
+    progress: &mut dyn Progress,
+) -> Result<SparsityOutcome> {
+    run_on(config, Rc::new(SingleProcess), session, progress)
 }
 
 /// Runs on the ranks of `comm` (data parallel: each rank takes `1/N` of every minibatch);
-/// every rank returns the same outcome.
+/// every rank returns the same outcome. Data-parallel runs do not checkpoint.
 pub fn run_distributed(
     config: &SparsityConfig,
     comm: Rc<dyn Communicator>,
+    progress: &mut dyn Progress,
+) -> Result<SparsityOutcome> {
+    run_on(config, comm, &mut Session::none(), progress)
+}
+
+fn run_on(
+    config: &SparsityConfig,
+    comm: Rc<dyn Communicator>,
+    session: &mut Session,
     progress: &mut dyn Progress,
 ) -> Result<SparsityOutcome> {
     config.validate()?;
@@ -325,6 +349,7 @@ pub fn run_distributed(
                 train::Run::new(config, comm, &device),
                 model,
                 &split,
+                session,
                 progress,
             )
         }
@@ -335,6 +360,7 @@ pub fn run_distributed(
                 train::Run::new(config, comm, &device),
                 model,
                 &split,
+                session,
                 progress,
             )
         }
@@ -346,6 +372,7 @@ fn finish<M: rein_nn::GatedClassifier + burn::module::Module>(
     run: train::Run<'_>,
     mut model: M,
     split: &Split,
+    session: &mut Session,
     progress: &mut dyn Progress,
 ) -> Result<SparsityOutcome> {
     let layers = model.total_per_layer().len();
@@ -358,7 +385,7 @@ fn finish<M: rein_nn::GatedClassifier + burn::module::Module>(
             )
         })?;
     }
-    let (history, multipliers, health) = run.train(&mut model, &split.train, progress)?;
+    let (history, multipliers, health) = run.train(&mut model, &split.train, session, progress)?;
     let (train_accuracy, test_accuracy) = run.accuracies(&model, split);
     let totals = model.total_per_layer();
     let layer_expected_density: Vec<f64> = model
@@ -370,7 +397,7 @@ fn finish<M: rein_nn::GatedClassifier + burn::module::Module>(
     let expected_density = model.expected_density().into_scalar::<f64>();
     let purge = model.purge_report(TestGate::Median);
     let dense_test_accuracy = if config.dense {
-        Some(run.dense_accuracy(split, progress)?)
+        Some(run.dense_accuracy(split, session, progress)?)
     } else {
         None
     };

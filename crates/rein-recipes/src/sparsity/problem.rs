@@ -53,6 +53,11 @@ impl SparsityProblem {
         }
     }
 
+    /// The gate-noise generator (its position is saved in checkpoints).
+    pub fn gate_rng(&self) -> &GateRng {
+        &self.rng
+    }
+
     /// Replaces the gate-noise generator (e.g. to restart stored noise).
     pub fn set_gate_rng(&mut self, rng: GateRng) {
         self.rng = rng;

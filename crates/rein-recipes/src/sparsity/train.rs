@@ -6,6 +6,7 @@ use std::rc::Rc;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Tensor};
+use rein::checkpoint::{StateDict, Stateful};
 use rein::dist::{Communicator, DataParallel, DistributedCmp, shard};
 use rein::optim::{Adam, AdamConfig, Clamp, ParamGrads, PrimalOptimizer, Projected};
 use rein::{
@@ -20,6 +21,12 @@ use crate::error::{RecipeError, Result};
 use crate::eval;
 use crate::history::History;
 use crate::progress::Progress;
+use crate::session::{self, Session};
+
+/// Phase of the gated model's training (constrained or penalised).
+const GATED: &str = "gated";
+/// Phase of the dense baseline.
+const DENSE: &str = "dense";
 
 /// One run's settings beside the model.
 pub(super) struct Run<'a> {
@@ -38,14 +45,27 @@ impl<'a> Run<'a> {
     }
 
     /// Trains `model` (constrained, or penalised with a fixed multiplier); returns the history,
-    /// the final multipliers and the constraint-health warnings of the run.
+    /// the final multipliers and the constraint-health warnings of the run. Checkpoints into
+    /// `session` (and resumes from it).
     pub fn train<M: GatedClassifier + Module>(
         &self,
         model: &mut M,
         train: &Dataset,
+        session: &mut Session,
         progress: &mut dyn Progress,
     ) -> Result<(History, Vec<f64>, Vec<HealthWarning>)> {
         let c = self.config;
+        if let Some(done) = session.completed(GATED) {
+            *model = done.module("model", model.clone())?;
+            let history = session::get_history(done.dict(), &done.name("history"))?;
+            return Ok((history, done.f64s("multipliers")?, done.json("health")?));
+        }
+        if session.is_active() && self.comm.size() > 1 {
+            return Err(RecipeError::config(
+                "checkpoints",
+                "a data-parallel run does not checkpoint yet; run it without a session",
+            ));
+        }
         let optimizer = c.effective_optimizer();
         let problem = SparsityProblem::new(train.clone(), c.targets(), c.seed, self.device);
         let (name, size) = problem.constraint();
@@ -85,11 +105,25 @@ impl<'a> Run<'a> {
         } else {
             "constrained"
         };
-        progress.start(label, c.steps as u64);
         let mut history = History::new();
-        let mut last = None;
+        let mut multipliers = Vec::new();
         let mut health = HealthMonitor::new(HealthConfig::default());
-        for _ in 0..c.steps {
+        let mut start = 0;
+        if let Some((step, state)) = session.interrupted(GATED) {
+            *model = state.load_module("model", model.clone())?;
+            opt.load_state("optimizer", &state)?;
+            batcher = session::get_batcher(&state, "batcher")?;
+            problem
+                .inner_mut()
+                .set_gate_rng(session::get_gate_rng(&state, "gate_rng")?);
+            history = session::get_history(&state, "history")?;
+            health = session::get_json(&state, "health")?;
+            multipliers = state.get_f64s("multipliers")?;
+            start = step;
+        }
+        progress.start(label, c.steps as u64);
+        progress.skip(start);
+        for done in start + 1..=c.steps as u64 {
             let batch = batcher.next_batch();
             let mine = shard(&batch.indices, comm)?;
             let report = match opt.step(&mut problem, model, mine) {
@@ -108,13 +142,28 @@ impl<'a> Run<'a> {
                     v.violation[0]
                 ));
             }
-            last = Some(report);
+            multipliers.clone_from(&report.constraints[0].multipliers);
+            if session.due(done) && done < c.steps as u64 {
+                let mut state = StateDict::new();
+                state.put_module("model", model);
+                opt.save_state("optimizer", &mut state)?;
+                session::put_batcher(&mut state, "batcher", &batcher);
+                session::put_gate_rng(&mut state, "gate_rng", problem.inner().gate_rng());
+                session::put_history(&mut state, "history", &history);
+                session::put_json(&mut state, "health", &health)?;
+                state.put_f64s("multipliers", &multipliers);
+                session.save(GATED, done, &state)?;
+            }
         }
         progress.finish();
-        let multipliers = last
-            .map(|r| r.constraints[0].multipliers.clone())
-            .unwrap_or_default();
-        Ok((history, multipliers, health.warnings().to_vec()))
+        let mut outputs = StateDict::new();
+        outputs.put_module("model", model);
+        session::put_history(&mut outputs, "history", &history);
+        outputs.put_f64s("multipliers", &multipliers);
+        let warnings = health.warnings().to_vec();
+        session::put_json(&mut outputs, "health", &warnings)?;
+        session.complete(GATED, &outputs)?;
+        Ok((history, multipliers, warnings))
     }
 
     /// Train and test accuracy with the median test gates, off the autodiff graph.
@@ -131,20 +180,28 @@ impl<'a> Run<'a> {
 
     /// Test accuracy of the dense model of the same shape trained with Adam (the primal
     /// learning rate) for the same budget.
-    pub fn dense_accuracy(&self, split: &Split, progress: &mut dyn Progress) -> Result<f64> {
+    pub fn dense_accuracy(
+        &self,
+        split: &Split,
+        session: &mut Session,
+        progress: &mut dyn Progress,
+    ) -> Result<f64> {
+        if let Some(done) = session.completed(DENSE) {
+            return done.json("test_accuracy");
+        }
         let c = self.config;
         let train = &split.train;
         match c.model {
             ModelName::Mlp => {
                 let model = MlpConfig::new(train.d, c.hidden.clone(), train.classes)
                     .init(c.seed, self.device);
-                self.train_dense(split, model, |m, x| m.forward(x), progress)
+                self.train_dense(split, model, |m, x| m.forward(x), session, progress)
             }
             ModelName::Lenet5 => {
                 // The gated network with its gates ignored: the gate parameters get no gradient
                 // and the optimizer leaves them alone.
                 let model = c.lenet(train.d, train.classes)?.init(c.seed, self.device);
-                self.train_dense(split, model, |m, x| m.forward_dense(x), progress)
+                self.train_dense(split, model, |m, x| m.forward_dense(x), session, progress)
             }
         }
     }
@@ -154,28 +211,46 @@ impl<'a> Run<'a> {
         split: &Split,
         mut model: M,
         forward: impl Fn(&M, Tensor<2>) -> Tensor<2>,
+        session: &mut Session,
         progress: &mut dyn Progress,
     ) -> Result<f64> {
         let c = self.config;
         let mut opt = Adam::new(AdamConfig::new(c.optimizer.primal.lr))?;
         let mut batcher = Batcher::new(split.train.n, c.batch_size, c.seed)?;
         let loss = CrossEntropyLossConfig::new().init(self.device);
+        let mut start = 0;
+        if let Some((step, state)) = session.interrupted(DENSE) {
+            model = state.load_module("model", model)?;
+            opt.load_state("optimizer", &state)?;
+            batcher = session::get_batcher(&state, "batcher")?;
+            start = step;
+        }
         progress.start("dense", c.steps as u64);
-        for _ in 0..c.steps {
+        progress.skip(start);
+        for done in start + 1..=c.steps as u64 {
             let batch = batcher.next_batch();
             let (x, y) = split.train.batch_tensors(&batch.indices, self.device);
             let l = loss.forward(forward(&model, x), y);
             let grads = ParamGrads::from_backward(&model, &l.backward());
             model = opt.step(model, &grads)?;
             progress.step();
+            if session.due(done) && done < c.steps as u64 {
+                let mut state = StateDict::new();
+                state.put_module("model", &model);
+                opt.save_state("optimizer", &mut state)?;
+                session::put_batcher(&mut state, "batcher", &batcher);
+                session.save(DENSE, done, &state)?;
+            }
         }
         progress.finish();
         let valid = model.valid();
-        Ok(eval::accuracy(
-            &split.test,
-            &self.device.clone().inner(),
-            |x| forward(&valid, x),
-        ))
+        let accuracy = eval::accuracy(&split.test, &self.device.clone().inner(), |x| {
+            forward(&valid, x)
+        });
+        let mut outputs = StateDict::new();
+        session::put_json(&mut outputs, "test_accuracy", &accuracy)?;
+        session.complete(DENSE, &outputs)?;
+        Ok(accuracy)
     }
 }
 

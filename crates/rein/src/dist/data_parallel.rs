@@ -198,6 +198,11 @@ impl<P> DistributedCmp<P> {
     }
 
     /// The wrapped problem.
+    pub fn inner(&self) -> &P {
+        &self.inner
+    }
+
+    /// The wrapped problem, mutably.
     pub fn inner_mut(&mut self) -> &mut P {
         &mut self.inner
     }
