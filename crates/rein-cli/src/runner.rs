@@ -271,6 +271,15 @@ pub fn run_into<C: Report>(
 ) -> Result<(C::Outcome, Verdict)> {
     let resolved = toml::to_string(&config.resolved())?;
     let mut session = prepare(out, C::NAME, &resolved, options)?;
+    if !C::CHECKPOINTS && session.is_active() {
+        if options.resume {
+            eprintln!(
+                "note: the {} recipe does not checkpoint yet; the run starts over",
+                C::NAME
+            );
+        }
+        session = rein_recipes::Session::none();
+    }
     if !options.resume {
         write_atomic(
             &out.join("config.toml"),

@@ -28,6 +28,9 @@ pub trait RecipeConfig:
     const NAME: &'static str;
     /// What a run returns (serialised to `metrics.json`).
     type Outcome: Serialize + std::fmt::Debug;
+    /// Whether [`RecipeConfig::run_in`] writes checkpoints (a recipe that does not refuses an
+    /// active session; a resumed run of it starts over).
+    const CHECKPOINTS: bool = true;
 
     /// Checks every value; errors name the key.
     fn validate(&self) -> Result<()>;

@@ -259,8 +259,7 @@ impl RecipeConfig for FeasibleConfig {
         session: &mut crate::Session,
         progress: &mut dyn Progress,
     ) -> Result<FeasibleOutcome> {
-        session.refuse("the feasible recipe")?;
-        run(self, progress)
+        run_in(self, session, progress)
     }
 
     fn verdict(&self, outcome: &FeasibleOutcome) -> Verdict {
@@ -270,6 +269,15 @@ impl RecipeConfig for FeasibleConfig {
 
 /// Runs Feasible Learning (or the configured method) with `config`.
 pub fn run(config: &FeasibleConfig, progress: &mut dyn Progress) -> Result<FeasibleOutcome> {
+    run_in(config, &mut crate::Session::none(), progress)
+}
+
+/// [`run`], checkpointing into `session` (and resuming from it).
+pub fn run_in(
+    config: &FeasibleConfig,
+    session: &mut crate::Session,
+    progress: &mut dyn Progress,
+) -> Result<FeasibleOutcome> {
     config.validate()?;
     let device = crate::device::autodiff(config.device)?;
     let mut split = config.data.load(config.seed)?;
@@ -280,7 +288,7 @@ pub fn run(config: &FeasibleConfig, progress: &mut dyn Progress) -> Result<Feasi
         )
     })?;
     let flipped = flip_labels(&mut split.train, config.label_noise, config.seed);
-    let t = train::train(config, &split, &device, progress)?;
+    let t = train::train(config, &split, &device, session, progress)?;
     let eps = config.eps();
     let mut distribution = distribution(config, &t.losses, &t.multipliers, &flipped);
     distribution.rfl_lambda_bound_run = config

@@ -2,6 +2,7 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
+use rein::checkpoint::{StateDict, Stateful};
 use rein::{Cmp, CmpState, ConstrainedOptimizer, StepReport};
 use rein_nn::{Batcher, Dataset, Mlp, MlpConfig, Split};
 
@@ -13,6 +14,7 @@ use crate::error::{RecipeError, Result};
 use crate::eval;
 use crate::history::History;
 use crate::progress::Progress;
+use crate::session::{self, Session};
 
 /// What the loop hands back to [`super::run`].
 pub(super) struct Trained {
@@ -53,12 +55,16 @@ fn train_feasible(train: &Dataset, eps: f64, model: &Mlp, plain: &Device) -> Res
     Ok(feasible_fraction(&ce, eps))
 }
 
+/// Trains `config.method` as one phase of `session` (named after the method): checkpointed
+/// every `session.every()` steps and resumed from the last checkpoint.
 pub(super) fn train(
     config: &FeasibleConfig,
     split: &Split,
     device: &Device,
+    session: &mut Session,
     progress: &mut dyn Progress,
 ) -> Result<Trained> {
+    let phase = config.method.name();
     let train = &split.train;
     let eps = config.eps();
     let plain = device.clone().inner();
@@ -81,11 +87,60 @@ pub(super) fn train(
     let mut seen = vec![false; train.n];
     let mut history = History::new();
     let mut max_batch_violation = f64::NEG_INFINITY;
-    let initial_feasible = train_feasible(train, eps, &model, &plain)?;
-    history.push(0, &[("train_feasible", initial_feasible)]);
+    let mut start = 0;
+    let initial_feasible;
+    if let Some(done) = session.completed(phase) {
+        // Trained before the run was resumed: the model and the run's records.
+        model = done.module("model", model)?;
+        opt.load_state(&done.name("optimizer"), done.dict())?;
+        history = session::get_history(done.dict(), &done.name("history"))?;
+        seen = done.json("seen")?;
+        max_batch_violation = done
+            .json::<Option<f64>>("max_batch_violation")?
+            .unwrap_or(f64::NEG_INFINITY);
+        initial_feasible = done.json("initial_feasible")?;
+        start = config.steps as u64;
+    } else if let Some((step, state)) = session.interrupted(phase) {
+        model = state.load_module("model", model)?;
+        opt.load_state("optimizer", &state)?;
+        batcher = session::get_batcher(&state, "batcher")?;
+        history = session::get_history(&state, "history")?;
+        seen = session::get_json(&state, "seen")?;
+        max_batch_violation = session::get_json::<Option<f64>>(&state, "max_batch_violation")?
+            .unwrap_or(f64::NEG_INFINITY);
+        initial_feasible = session::get_json(&state, "initial_feasible")?;
+        start = step;
+    } else {
+        initial_feasible = train_feasible(train, eps, &model, &plain)?;
+        history.push(0, &[("train_feasible", initial_feasible)]);
+    }
+    // The loop's records as the session stores them (`-inf` as JSON `null`).
+    let save = |model: &Mlp,
+                opt: &dyn Stateful,
+                batcher: Option<&Batcher>,
+                history: &History,
+                seen: &[bool],
+                max_batch_violation: f64|
+     -> Result<StateDict> {
+        let mut state = StateDict::new();
+        state.put_module("model", model);
+        opt.save_state("optimizer", &mut state)?;
+        if let Some(b) = batcher {
+            session::put_batcher(&mut state, "batcher", b);
+        }
+        session::put_history(&mut state, "history", history);
+        session::put_json(&mut state, "seen", &seen)?;
+        let max = max_batch_violation
+            .is_finite()
+            .then_some(max_batch_violation);
+        session::put_json(&mut state, "max_batch_violation", &max)?;
+        session::put_json(&mut state, "initial_feasible", &initial_feasible)?;
+        Ok(state)
+    };
 
-    progress.start(config.method.name(), config.steps as u64);
-    for t in 1..=config.steps {
+    progress.start(phase, config.steps as u64);
+    progress.skip(start);
+    for t in start as usize + 1..=config.steps {
         let batch = batcher.next_batch();
         for &i in &batch.indices {
             seen[i] = true;
@@ -116,8 +171,23 @@ pub(super) fn train(
                 get("multiplier_mean")
             ));
         }
+        if session.due(t as u64) && t < config.steps {
+            let state = save(
+                &model,
+                &opt,
+                Some(&batcher),
+                &history,
+                &seen,
+                max_batch_violation,
+            )?;
+            session.save(phase, t as u64, &state)?;
+        }
     }
     progress.finish();
+    if session.completed(phase).is_none() {
+        let outputs = save(&model, &opt, None, &history, &seen, max_batch_violation)?;
+        session.complete(phase, &outputs)?;
+    }
 
     let valid = model.valid();
     let losses = per_sample_ce(&valid, train, &plain)?;

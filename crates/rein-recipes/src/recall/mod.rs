@@ -33,7 +33,7 @@ pub use problem::{RECALL, RecallProblem};
 use rein::config::{DualConfig, DualKind, OptimizerConfig, PrimalConfig, PrimalKind};
 use rein::device::DeviceKind;
 use rein::scheme::SchemeKind;
-use rein::{ConstrainedOptimizer, Constraint, HealthWarning};
+use rein::{Constraint, HealthWarning};
 use rein_nn::Digits;
 use serde::{Deserialize, Serialize};
 
@@ -217,8 +217,7 @@ impl RecipeConfig for RecallConfig {
         session: &mut crate::Session,
         progress: &mut dyn Progress,
     ) -> Result<RecallOutcome> {
-        session.refuse("the recall recipe")?;
-        run(self, progress)
+        run_in(self, session, progress)
     }
 
     fn verdict(&self, outcome: &RecallOutcome) -> Verdict {
@@ -228,6 +227,16 @@ impl RecipeConfig for RecallConfig {
 
 /// Trains the constrained model (and the baseline, if asked) on the bundled digits.
 pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallOutcome> {
+    run_in(config, &mut crate::Session::none(), progress)
+}
+
+/// [`run`], checkpointing into `session` (and resuming from it): the constrained training,
+/// then the baseline, are its phases.
+pub fn run_in(
+    config: &RecallConfig,
+    session: &mut crate::Session,
+    progress: &mut dyn Progress,
+) -> Result<RecallOutcome> {
     config.validate()?;
     let device = crate::device::autodiff(config.device)?;
     let split = Digits::load_bundled()?.split(0.2, config.seed)?;
@@ -245,20 +254,16 @@ pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallO
         true,
         &device,
     );
-    let (model, history, health) = train::train(
+    let (model, history, health, multiplier) = train::train(
         config,
         &mut opt,
         &mut problem,
         &split.train,
         &device,
         "constrained",
+        session,
         progress,
     )?;
-    let multiplier = opt
-        .constraints()
-        .get(RECALL)
-        .and_then(|c| c.multipliers())
-        .map_or(0.0, |m| m[0]);
     let constrained = train::summarise(&model, config.class, &split, multiplier, &device);
 
     let baseline = if config.baseline {
@@ -271,13 +276,14 @@ pub fn run(config: &RecallConfig, progress: &mut dyn Progress) -> Result<RecallO
             false,
             &device,
         );
-        let (model, _, _) = train::train(
+        let (model, _, _, _) = train::train(
             config,
             &mut opt,
             &mut problem,
             &split.train,
             &device,
             "baseline",
+            session,
             progress,
         )?;
         Some(train::summarise(&model, config.class, &split, 0.0, &device))

@@ -4,6 +4,7 @@
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::Device;
+use rein::checkpoint::{StateDict, Stateful};
 use rein::{ConstrainedOptimizer, HealthConfig, HealthMonitor, HealthWarning, StepReport};
 use rein_nn::{Batcher, Dataset, Mlp, MlpConfig, Split, metrics};
 
@@ -11,25 +12,49 @@ use super::{RECALL, RecallConfig, RecallProblem, RunSummary};
 use crate::error::Result;
 use crate::history::History;
 use crate::progress::Progress;
+use crate::session::{self, Session};
+
+/// What a training phase returns: the model, one history row per step, the health warnings
+/// and the final recall multiplier (0 without the constraint).
+pub(super) type Trained = (Mlp, History, Vec<HealthWarning>, f64);
 
 /// Trains a fresh MLP (seeded by `config.seed`) with `opt` on `problem` for `config.steps`
-/// minibatches; returns the model, one history row per step and the constraint-health warnings.
-pub(super) fn train<S: ConstrainedOptimizer>(
+/// minibatches, as the phase `label` of `session` (checkpointed, resumed); returns the model,
+/// one history row per step, the constraint-health warnings and the final multiplier.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn train<S: ConstrainedOptimizer + Stateful>(
     config: &RecallConfig,
     opt: &mut S,
     problem: &mut RecallProblem,
     train: &Dataset,
     device: &Device,
     label: &str,
+    session: &mut Session,
     progress: &mut dyn Progress,
-) -> Result<(Mlp, History, Vec<HealthWarning>)> {
+) -> Result<Trained> {
     let mut model =
         MlpConfig::new(train.d, config.hidden.clone(), train.classes).init(config.seed, device);
+    if let Some(done) = session.completed(label) {
+        let model = done.module("model", model)?;
+        let history = session::get_history(done.dict(), &done.name("history"))?;
+        let multiplier = done.json("multiplier")?;
+        return Ok((model, history, done.json("health")?, multiplier));
+    }
     let mut batcher = Batcher::new(train.n, config.batch_size, config.seed)?;
-    progress.start(label, config.steps as u64);
     let mut history = History::new();
     let mut health = HealthMonitor::new(HealthConfig::default());
-    for _ in 0..config.steps {
+    let mut start = 0;
+    if let Some((step, state)) = session.interrupted(label) {
+        model = state.load_module("model", model)?;
+        opt.load_state("optimizer", &state)?;
+        batcher = session::get_batcher(&state, "batcher")?;
+        history = session::get_history(&state, "history")?;
+        health = session::get_json(&state, "health")?;
+        start = step;
+    }
+    progress.start(label, config.steps as u64);
+    progress.skip(start);
+    for done in start + 1..=config.steps as u64 {
         let batch = batcher.next_batch();
         let report = opt.step(problem, &mut model, batch.indices.as_slice())?;
         record(&mut history, &report, config.min_recall);
@@ -43,9 +68,30 @@ pub(super) fn train<S: ConstrainedOptimizer>(
                 recall
             ));
         }
+        if session.due(done) && done < config.steps as u64 {
+            let mut state = StateDict::new();
+            state.put_module("model", &model);
+            opt.save_state("optimizer", &mut state)?;
+            session::put_batcher(&mut state, "batcher", &batcher);
+            session::put_history(&mut state, "history", &history);
+            session::put_json(&mut state, "health", &health)?;
+            session.save(label, done, &state)?;
+        }
     }
     progress.finish();
-    Ok((model, history, health.warnings().to_vec()))
+    let multiplier = opt
+        .constraints()
+        .get(RECALL)
+        .and_then(|c| c.multipliers())
+        .map_or(0.0, |m| m[0]);
+    let warnings = health.warnings().to_vec();
+    let mut outputs = StateDict::new();
+    outputs.put_module("model", &model);
+    session::put_history(&mut outputs, "history", &history);
+    session::put_json(&mut outputs, "health", &warnings)?;
+    session::put_json(&mut outputs, "multiplier", &multiplier)?;
+    session.complete(label, &outputs)?;
+    Ok((model, history, warnings, multiplier))
 }
 
 fn record(history: &mut History, report: &StepReport, min_recall: f64) {
