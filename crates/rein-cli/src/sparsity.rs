@@ -84,20 +84,8 @@ pub struct SparsityArgs {
 }
 
 impl SparsityArgs {
-    /// The (weights, gates) learning rates an optimizer chosen by --optimizer starts from when
-    /// --lr / --gate-lr are absent: measured to reach the digits targets (2000 steps, target 0.2:
-    /// sgd density 0.200, test accuracy 0.961; shampoo 0.206, 0.911). Adam keeps the recipe's.
-    fn default_lrs(&self) -> (Option<f64>, Option<f64>) {
-        match self.optimizer.as_deref() {
-            Some("sgd") => (Some(0.1), Some(100.0)),
-            Some("shampoo") => (Some(0.01), Some(100.0)),
-            _ => (None, None),
-        }
-    }
-
     fn overrides(&self) -> Overrides {
         let mut o = Overrides::default();
-        let shampoo = self.optimizer.as_deref() == Some("shampoo");
         o.set("data.dataset", "--dataset", self.dataset.clone())
             .path("data.dir", "--data-dir", self.data_dir.as_deref())
             .set("model", "--model", self.model.clone())
@@ -109,16 +97,12 @@ impl SparsityArgs {
             .set(
                 "optimizer.primal.precondition_frequency",
                 "--precondition-frequency",
-                self.precondition_frequency
-                    .or(shampoo.then_some(10))
-                    .map(|v| v as i64),
+                self.precondition_frequency.map(|v| v as i64),
             )
             .set(
                 "optimizer.primal.max_preconditioner_dim",
                 "--max-preconditioner-dim",
-                self.max_preconditioner_dim
-                    .or(shampoo.then_some(128))
-                    .map(|v| v as i64),
+                self.max_preconditioner_dim.map(|v| v as i64),
             )
             .set("optimizer.scheme", "--scheme", self.scheme.clone())
             .switch("structured", "--structured", self.structured, true)
@@ -127,11 +111,7 @@ impl SparsityArgs {
             .list("layerwise", "--layerwise", self.layerwise.as_deref())
             .set("penalty", "--penalty", self.penalty)
             .set("batch_size", "--batch-size", self.batch_size)
-            .set(
-                "optimizer.primal.lr",
-                "--lr",
-                self.lr.or(self.default_lrs().0),
-            )
+            .set("optimizer.primal.lr", "--lr", self.lr)
             .set("optimizer.dual.lr", "--dual-lr", self.dual_lr)
             .set("drop_rate", "--drop-rate", self.drop_rate)
             .switch("dense", "--dense", self.dense, true);
@@ -147,7 +127,7 @@ pub fn configure(args: &SparsityArgs) -> Result<(SparsityConfig, PathBuf)> {
         |c| &mut c.optimizer.primal,
         (GATES, GATE_PATTERN),
         "--gate-lr",
-        args.gate_lr.or(args.default_lrs().1),
+        args.gate_lr,
     )?;
     Ok((config, out))
 }

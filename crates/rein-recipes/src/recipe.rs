@@ -35,6 +35,13 @@ pub trait RecipeConfig:
     /// Checks every value; errors name the key.
     fn validate(&self) -> Result<()>;
 
+    /// The defaults a configuration given as `table` is completed with (see [`from_table`]):
+    /// [`Default`], unless the recipe has tested settings for a choice the table makes (the
+    /// sparsity recipe's learning rates per primal optimizer).
+    fn defaults_for(_table: &toml::Table) -> Self {
+        Self::default()
+    }
+
     /// The configuration with every default written out (recorded as the run's
     /// `config.toml`).
     fn resolved(&self) -> Self {
@@ -72,11 +79,11 @@ pub(crate) fn merge(base: &mut toml::Table, over: &toml::Table) {
     }
 }
 
-/// Reads a configuration from `table`, every key optional: the recipe's defaults fill what
-/// is missing at every level (so `[optimizer.primal] lr = 0.01` keeps the recipe's scheme
+/// Reads a configuration from `table`, every key optional: the recipe's defaults
+/// ([`RecipeConfig::defaults_for`]) fill what is missing at every level (so `[optimizer.primal] lr = 0.01` keeps the recipe's scheme
 /// and parameter groups). Unknown keys and bad values are errors naming the dotted key.
 pub fn from_table<C: RecipeConfig>(table: &toml::Table) -> Result<C> {
-    let mut merged = to_table(&C::default())?;
+    let mut merged = to_table(&C::defaults_for(table))?;
     merge(&mut merged, table);
     let config: C = merged.try_into().map_err(|e: toml::de::Error| {
         let message = e.to_string();
