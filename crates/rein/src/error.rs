@@ -63,6 +63,18 @@ pub enum ReinError {
         /// The dual learning rate in use, when there is a dual optimizer.
         dual_lr: Option<f64>,
     },
+    /// A Shampoo preconditioner cannot go on: a Kronecker factor became non-finite, or its
+    /// inverse root failed more times in a row than tolerated (Gupta et al. 2018; the reference
+    /// Distributed Shampoo raises in both cases, Shi et al. 2023).
+    #[error("Shampoo preconditioner of parameter `{param}`: {reason}")]
+    Preconditioner {
+        /// Parameter path.
+        param: String,
+        /// What failed.
+        reason: String,
+        /// Whether a non-finite value is the cause (then it is a divergence).
+        non_finite: bool,
+    },
     /// A configuration key has an invalid value, or is unknown.
     #[error("invalid configuration `{key}`: {reason}")]
     InvalidConfig {
@@ -177,7 +189,12 @@ impl ReinError {
     pub fn is_non_finite(&self) -> bool {
         matches!(
             self.root_cause(),
-            ReinError::NonFinite { .. } | ReinError::NonFiniteGradient { .. }
+            ReinError::NonFinite { .. }
+                | ReinError::NonFiniteGradient { .. }
+                | ReinError::Preconditioner {
+                    non_finite: true,
+                    ..
+                }
         )
     }
 }

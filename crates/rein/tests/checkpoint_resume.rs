@@ -278,3 +278,42 @@ fn saving_is_atomic_no_partial_file_on_failure() {
         .collect();
     assert_eq!(names.len(), 1);
 }
+
+#[test]
+fn the_same_checkpoint_always_gives_the_same_bytes() {
+    // safetensors writes its metadata from a HashMap; rein sorts the header, so files can be
+    // compared byte for byte (the crash-resume test of the CLI does).
+    let make = || {
+        let mut c = Checkpoint::new();
+        c.state.put_f64s("b/values", &[1.0, 2.5, -3.0]);
+        c.state.put_u64s("a/step", &[7]);
+        c.state.put_bytes("c/history", b"step,loss\n1,0.5\n");
+        for k in 0..8 {
+            c.metadata.insert(format!("key{k}"), format!("value {k}"));
+        }
+        c
+    };
+    let first = make().to_bytes().unwrap();
+    for _ in 0..5 {
+        assert!(
+            make().to_bytes().unwrap() == first,
+            "bytes changed between writes"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.safetensors");
+    make().save(&path).unwrap();
+    let loaded = Checkpoint::load(&path).unwrap();
+    assert!(
+        loaded.to_bytes().unwrap() == first,
+        "a loaded checkpoint writes the same bytes"
+    );
+    assert_eq!(
+        loaded.state.get_bytes("c/history").unwrap(),
+        b"step,loss\n1,0.5\n"
+    );
+    assert_eq!(
+        loaded.metadata.get("key3").map(String::as_str),
+        Some("value 3")
+    );
+}

@@ -72,6 +72,9 @@ pub struct ShampooConfig {
     /// Changes the direction of vector blocks (the `g / ||g||` first step of docs/shampoo.md becomes
     /// `sign(g)` before grafting).
     pub diagonal_vectors_from: Option<usize>,
+    /// Failed root recomputations of one block in a row that are tolerated (the previous root
+    /// is kept); one more is an error, as in the reference implementation (default 3).
+    pub tolerated_root_failures: u64,
 }
 
 /// What step `t` does (see [`ShampooConfig::schedule`]).
@@ -108,7 +111,13 @@ impl ShampooConfig {
             root_precision: RootPrecision::F64,
             factor_precision: FactorPrecision::F64,
             diagonal_vectors_from: None,
+            tolerated_root_failures: 3,
         }
+    }
+    /// Sets how many failed root recomputations of a block in a row are tolerated.
+    pub fn tolerated_root_failures(mut self, n: u64) -> Self {
+        self.tolerated_root_failures = n;
+        self
     }
     /// Sets `(beta1, beta2)`.
     pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
@@ -210,7 +219,9 @@ impl ShampooConfig {
         let precondition = t >= start;
         Schedule {
             precondition,
-            recompute: precondition && (t - start).is_multiple_of(self.precondition_frequency),
+            // As the reference implementation (Distributed Shampoo, 2025): at the start step,
+            // then at every multiple of the frequency after it.
+            recompute: t == start || (t > start && t.is_multiple_of(self.precondition_frequency)),
             c2: if self.bias_correction && self.beta2 < 1.0 {
                 1.0 - self.beta2.powi(t.min(i32::MAX as u64) as i32)
             } else {

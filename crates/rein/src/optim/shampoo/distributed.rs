@@ -330,6 +330,7 @@ impl DistributedShampoo {
 /// block's entries (`g`, `w` its gradient and parameter values, row-major), up to and including
 /// momentum, with the same shared pieces (filter, grafting, [`BlockState::step`]), so the bits
 /// are the serial ones. Returns the final direction `P` (the caller applies `W <- W - lr P`).
+#[allow(clippy::too_many_arguments)]
 fn block_direction(
     c: &ShampooConfig,
     o: &mut OwnedBlock,
@@ -338,18 +339,19 @@ fn block_direction(
     wd: f64,
     t: u64,
     root_failures: &mut u64,
-) -> Vec<f64> {
+    param: &str,
+) -> Result<Vec<f64>> {
     let e = &mut o.elementwise;
     let m = filter(c, &mut e.filtered, g, t);
     let p_graft = c.grafting.direction(&mut e.graft, g, &m, t);
     let mut dir = o
         .block
-        .step(c, c.schedule(t), g, &m, &p_graft, root_failures)
+        .step(c, c.schedule(t), g, &m, &p_graft, root_failures, param)?
         .unwrap_or(p_graft);
     if wd != 0.0 {
         dir.iter_mut().zip(w).for_each(|(d, wi)| *d += wd * wi);
     }
-    c.momentum.apply_host(&mut e.momentum, dir)
+    Ok(c.momentum.apply_host(&mut e.momentum, dir))
 }
 
 fn mismatch(what: &str, reason: String) -> ReinError {
@@ -409,6 +411,9 @@ impl PrimalOptimizer for DistributedShampoo {
             .map(|(p, _)| p.as_str())
             .collect();
         let mut send = Vec::new();
+        // A preconditioner error is returned after the collective below, so that no rank is
+        // left waiting in it; the failing block sends zeros.
+        let mut error = None;
         {
             let Self {
                 config,
@@ -439,13 +444,22 @@ impl PrimalOptimizer for DistributedShampoo {
                     } else {
                         Vec::new()
                     };
-                    send.extend(block_direction(config, o, &gb, &wb, wd, t, root_failures));
+                    match block_direction(config, o, &gb, &wb, wd, t, root_failures, path) {
+                        Ok(dir) => send.extend(dir),
+                        Err(e) => {
+                            send.extend(std::iter::repeat_n(0.0, block.len()));
+                            error.get_or_insert(e);
+                        }
+                    }
                 }
             }
         }
         let fp = split_u64(self.step_fingerprint());
         send.extend(fp);
         let all = self.comm.all_gather_f64(&send)?;
+        if let Some(e) = error {
+            return Err(e);
+        }
         let differing: Vec<usize> = (0..all.len())
             .filter(|&r| all[r].len() < 2 || all[r][all[r].len() - 2..] != fp)
             .collect();

@@ -9,9 +9,10 @@
 //! ```text
 //! G_(i) = mode-i unfolding of G
 //! L_i  <- beta2 L_i + (1 - beta2) G_(i) G_(i)^T          (beta2 = 1: L_i <- L_i + G_(i) G_(i)^T)
-//! at t = start, start + f, start + 2f, ...:
+//! at t = start, and at every t > start with t % f == 0:
 //!     Lbar_i <- (L_i / c2 + eps I)^(-1/r_k),  c2 = 1 - beta2^t (1 if beta2 = 1),  r_k = 2k
-//!     (kept unchanged if the root computation fails)
+//!     (kept unchanged if the root computation fails; a non-finite L_i, or more than
+//!     `tolerated_root_failures` failures of a block in a row, is an error)
 //! M <- beta1 M + (1 - beta1) G;  m = M / (1 - beta1^t)     (beta1 = 0: m = G)
 //! P_graft = grafting direction of m                        (see Grafting)
 //! t >= start:  P = m x_1 Lbar_1 ... x_k Lbar_k;  P <- P ||P_graft||_F / ||P||_F  (per block)
@@ -114,7 +115,17 @@ impl Shampoo {
     }
 
     /// One step of the parameter at `path` (flattened `x`, gradient `g`, merged dims `dims`).
-    fn rule(&mut self, path: &str, dims: &[usize], x: Tensor<1>, g: &Tensor<1>) -> Tensor<1> {
+    ///
+    /// # Errors
+    /// A preconditioner that cannot go on ([`ReinError::Preconditioner`]); the step of this
+    /// parameter is then not applied.
+    fn rule(
+        &mut self,
+        path: &str,
+        dims: &[usize],
+        x: Tensor<1>,
+        g: &Tensor<1>,
+    ) -> Result<Tensor<1>> {
         let c = &self.config;
         let (lr, wd) = self.groups.resolve(path, c.lr, c.weight_decay);
         let g = host(g);
@@ -136,7 +147,7 @@ impl Shampoo {
                 block_of(&m, &st.dims, &b.block),
                 block_of(&dir, &st.dims, &b.block),
             );
-            if let Some(p) = b.step(c, s, &gb, &mb, &pb, &mut self.state.root_failures) {
+            if let Some(p) = b.step(c, s, &gb, &mb, &pb, &mut self.state.root_failures, path)? {
                 drop(pb);
                 put_block(&mut dir, &st.dims, &b.block, p);
             }
@@ -148,10 +159,10 @@ impl Shampoo {
         let dir = c.momentum.apply_host(&mut e.momentum, dir);
         let updated: Vec<f64> = w.iter().zip(&dir).map(|(wi, d)| wi - d * lr).collect();
         let n = updated.len();
-        Tensor::from_data(
+        Ok(Tensor::from_data(
             TensorData::new(updated, [n]).convert_dtype(x.dtype()),
             &x.device(),
-        )
+        ))
     }
 }
 
@@ -220,14 +231,21 @@ impl PrimalOptimizer for Shampoo {
             }
             dims.insert(path.clone(), merged);
         }
+        // The first preconditioner error stops the update: later parameters keep their values.
+        let mut error = None;
         super::update_each(params, grads, |path, x, g| {
-            if x.shape().num_elements() > 0 {
-                self.rule(path, &dims[path], x, &g)
-            } else {
-                x
+            if error.is_some() || x.shape().num_elements() == 0 {
+                return x;
+            }
+            match self.rule(path, &dims[path], x.clone(), &g) {
+                Ok(updated) => updated,
+                Err(e) => {
+                    error = Some(e);
+                    x
+                }
             }
         });
-        Ok(())
+        error.map_or(Ok(()), Err)
     }
     crate::optim::lr_accessors!();
 }

@@ -9,6 +9,8 @@
 //! ```text
 //! L_i <- beta2 L_i + (1 - beta2) G_(i) G_(i)^T     (lower triangle only; beta2 = 1: plain sum)
 //! recompute:     Lbar_i <- (L_i / c2 + eps I)^(-1/r_k)   (kept if the computation fails)
+//!                a non-finite L_i is an error; more than `tolerated_root_failures` failed
+//!                recomputations of a block in a row are an error
 //! precondition:  P = m x_1 Lbar_1 ... x_k Lbar_k;  P <- P ||P_graft||_F / ||P||_F
 //! diagonal:      a <- beta2 a + (1 - beta2) g^2;  Lbar = (a / c2 + eps)^(-1/r_1);  P = Lbar m
 //! ```
@@ -85,15 +87,31 @@ impl<T: Float> Kron<T> {
         }
     }
 
-    fn recompute(&mut self, c: &ShampooConfig, order: usize, c2: f64, failures: &mut u64) {
+    /// Recomputes every root; returns whether one failed (its previous root is kept). A
+    /// non-finite factor is an error (`Err(factor index)`).
+    fn recompute(
+        &mut self,
+        c: &ShampooConfig,
+        order: usize,
+        c2: f64,
+        failures: &mut u64,
+    ) -> std::result::Result<bool, usize> {
         let r = c.root_of_order(order);
-        for (l, root) in self.factors.iter().zip(self.roots.iter_mut()) {
+        let mut failed = false;
+        for (i, (l, root)) in self.factors.iter().zip(self.roots.iter_mut()).enumerate() {
             let a = lower_to_full(l, c2);
+            if !a.as_ref().is_all_finite() {
+                return Err(i);
+            }
             match inverse_root(a.as_ref(), r, c.eps, c.root_method, c.root_precision) {
                 Ok(x) => *root = Mat::from_fn(x.nrows(), x.ncols(), |i, j| T::of(x[(i, j)])),
-                Err(_) => *failures += 1,
+                Err(_) => {
+                    *failures += 1;
+                    failed = true;
+                }
             }
         }
+        Ok(failed)
     }
 
     fn save(&self, out: &mut StateDict, key: &dyn Fn(&str) -> String) {
@@ -134,6 +152,8 @@ pub(crate) enum Precond {
 pub(crate) struct BlockState {
     pub block: Block,
     pub pre: Precond,
+    /// Recomputations in a row in which a root of this block failed.
+    pub failed_in_a_row: u64,
 }
 
 impl BlockState {
@@ -150,13 +170,22 @@ impl BlockState {
                 FactorPrecision::F32 => Precond::Kron32(Kron::new(&block.dims)),
             }
         };
-        Self { block, pre }
+        Self {
+            block,
+            pre,
+            failed_in_a_row: 0,
+        }
     }
 
     /// One step of the block (see the [module documentation](self)): updates the factors,
     /// recomputes the roots when scheduled, and returns the grafted preconditioned direction,
     /// or `None` before the start step (the caller uses `P_graft`). `p_graft` is the block's
     /// grafting direction (ignored without grafting).
+    ///
+    /// # Errors
+    /// A non-finite factor, or more than `c.tolerated_root_failures` failed recomputations of
+    /// the block in a row ([`ReinError::Preconditioner`] naming `param`).
+    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         c: &ShampooConfig,
@@ -165,17 +194,27 @@ impl BlockState {
         m: &[f64],
         p_graft: &[f64],
         failures: &mut u64,
-    ) -> Option<Vec<f64>> {
+        param: &str,
+    ) -> Result<Option<Vec<f64>>> {
         let dims = &self.block.dims;
         let order = self.block.order();
+        let non_finite = |i: usize| ReinError::Preconditioner {
+            param: param.to_string(),
+            reason: format!(
+                "Kronecker factor {i} of block {:?} has a non-finite entry",
+                self.block.dims
+            ),
+            non_finite: true,
+        };
+        let mut failed = None;
         let mut p = match &mut self.pre {
             Precond::Kron64(k) => {
                 k.update(g, dims, c.beta2);
                 if !s.precondition {
-                    return None;
+                    return Ok(None);
                 }
                 if s.recompute {
-                    k.recompute(c, order, s.c2, failures);
+                    failed = Some(k.recompute(c, order, s.c2, failures).map_err(non_finite)?);
                 }
                 multi_mode_product(m, dims, &k.roots)
             }
@@ -183,10 +222,10 @@ impl BlockState {
                 let g32: Vec<f32> = g.iter().map(|&v| v as f32).collect();
                 k.update(&g32, dims, c.beta2);
                 if !s.precondition {
-                    return None;
+                    return Ok(None);
                 }
                 if s.recompute {
-                    k.recompute(c, order, s.c2, failures);
+                    failed = Some(k.recompute(c, order, s.c2, failures).map_err(non_finite)?);
                 }
                 let m32: Vec<f32> = m.iter().map(|&v| v as f32).collect();
                 let p = multi_mode_product(&m32, dims, &k.roots);
@@ -201,31 +240,57 @@ impl BlockState {
                     };
                 }
                 if !s.precondition {
-                    return None;
+                    return Ok(None);
                 }
                 if s.recompute {
+                    if !factor.iter().all(|a| a.is_finite()) {
+                        return Err(non_finite(0));
+                    }
                     let e = -1.0 / f64::from(c.root_of_order(1));
                     let new: Vec<f64> = factor.iter().map(|a| (a / s.c2 + c.eps).powf(e)).collect();
                     if new.iter().all(|v| v.is_finite()) {
                         *root = new;
+                        failed = Some(false);
                     } else {
                         *failures += 1;
+                        failed = Some(true);
                     }
                 }
                 root.iter().zip(m).map(|(r, mi)| r * mi).collect()
             }
         };
+        match failed {
+            Some(true) => {
+                self.failed_in_a_row += 1;
+                if self.failed_in_a_row > c.tolerated_root_failures {
+                    return Err(ReinError::Preconditioner {
+                        param: param.to_string(),
+                        reason: format!(
+                            "the inverse root of block {:?} failed {} times in a row (tolerated: \
+                             {}); raise `eps` or lower the learning rate",
+                            self.block.dims, self.failed_in_a_row, c.tolerated_root_failures
+                        ),
+                        non_finite: false,
+                    });
+                }
+            }
+            Some(false) => self.failed_in_a_row = 0,
+            None => {}
+        }
         if c.grafting != Grafting::None {
             let (target, have) = (norm(p_graft), norm(&p));
             let scale = if have > 0.0 { target / have } else { 0.0 };
             p.iter_mut().for_each(|v| *v *= scale);
         }
-        Some(p)
+        Ok(Some(p))
     }
 
     /// Saves `factor<i>` and `root<i>` under `key(..)` (`d_i x d_i` in the factor precision; a
     /// diagonal block: `factor0` and `root0` as `f64` vectors).
     pub fn save(&self, out: &mut StateDict, key: &dyn Fn(&str) -> String) {
+        if self.failed_in_a_row > 0 {
+            out.put_u64s(&key("failed_in_a_row"), &[self.failed_in_a_row]);
+        }
         match &self.pre {
             Precond::Kron64(k) => k.save(out, key),
             Precond::Kron32(k) => k.save(out, key),
@@ -245,6 +310,13 @@ impl BlockState {
         c: &ShampooConfig,
     ) -> Result<Self> {
         let mut b = Self::new(block, c);
+        if dict.contains(&key("failed_in_a_row")) {
+            b.failed_in_a_row = dict
+                .get_u64s(&key("failed_in_a_row"))?
+                .first()
+                .copied()
+                .unwrap_or(0);
+        }
         let dims = &b.block.dims;
         match &mut b.pre {
             Precond::Kron64(k) => *k = Kron::load(dict, key, dims)?,
