@@ -7,6 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use rein_recipes::feasible::FeasibleConfig;
+use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recall::RecallConfig;
 use rein_recipes::recipe::from_toml_str;
 use rein_recipes::sparsity::SparsityConfig;
@@ -37,14 +38,24 @@ fn session<C: RecipeConfig>(dir: &Path, config: &C, resume: bool) -> Session {
 }
 
 /// Runs `config` uninterrupted, then crashed after each of `crash_after` steps and resumed;
-/// the outcomes (as JSON, with the history CSV) must agree exactly.
+/// The outcome as JSON with its history CSV.
+fn with_history<O: serde::Serialize>(o: &O, history: &rein_recipes::History) -> String {
+    format!(
+        "{}\n{}",
+        serde_json::to_string(o).unwrap(),
+        history.to_csv()
+    )
+}
+
+/// Runs `config` uninterrupted, then crashed after each of `crash_after` steps and resumed;
+/// the outcomes' `fingerprint`s (everything but wall times) must agree exactly.
 fn check<C: RecipeConfig>(
     config: &C,
     crash_after: &[u64],
-    history: impl Fn(&C::Outcome) -> String,
+    fingerprint: impl Fn(&C::Outcome) -> String,
 ) {
     let full = config.run(&mut Silent).unwrap();
-    let want = (serde_json::to_string(&full).unwrap(), history(&full));
+    let want = fingerprint(&full);
     for &k in crash_after {
         let dir = tempfile::tempdir().unwrap();
         let crashed = catch_unwind(AssertUnwindSafe(|| {
@@ -61,14 +72,11 @@ fn check<C: RecipeConfig>(
         let resumed = config
             .run_in(&mut session(dir.path(), config, true), &mut Silent)
             .unwrap();
-        let got = (serde_json::to_string(&resumed).unwrap(), history(&resumed));
+        let got = fingerprint(&resumed);
         assert!(
-            got.0 == want.0,
-            "crash after {k}: metrics differ\n{}\n{}",
-            got.0,
-            want.0
+            got == want,
+            "crash after {k}: outcomes differ\n{got}\n{want}"
         );
-        assert!(got.1 == want.1, "crash after {k}: history differs");
     }
 }
 
@@ -76,20 +84,52 @@ fn check<C: RecipeConfig>(
 fn sparsity_resumes_exactly_in_either_phase() {
     let config: SparsityConfig = from_toml_str("steps = 40\ndense = true\nhidden = [16]").unwrap();
     // Gated phase (checkpoint at 35), at its end, and in the dense phase.
-    check(&config, &[37, 40, 52], |o| o.history.to_csv());
+    check(&config, &[37, 40, 52], |o| with_history(o, &o.history));
 }
 
 #[test]
 fn recall_resumes_exactly_in_either_phase() {
     let config: RecallConfig = from_toml_str("steps = 30\nhidden = [16]").unwrap();
-    check(&config, &[10, 45], |o| o.history.to_csv());
+    check(&config, &[10, 45], |o| with_history(o, &o.history));
 }
 
 #[test]
 fn feasible_resumes_exactly() {
     let config: FeasibleConfig =
         from_toml_str("steps = 40\neval_every = 10\n[data]\ndataset = \"moons\"").unwrap();
-    check(&config, &[15, 33], |o| o.history.to_csv());
+    check(&config, &[15, 33], |o| with_history(o, &o.history));
+}
+
+#[test]
+fn l0onie_resumes_exactly_in_a_coin_baseline_the_constrained_phase_and_the_fine_tuning() {
+    let config: L0onieConfig = from_toml_str(
+        r#"
+        target_bpp = [0.4]
+        steps = 40
+        finetune_steps = 20
+        eval_every = 5
+        layers = 2
+        width = 10
+        coin_widths = [4]
+        [optimizer.dual]
+        lr = 0.05
+        "#,
+    )
+    .unwrap();
+    // The wall-clock seconds differ from run to run; everything else must not.
+    let timeless = |o: &rein_recipes::l0onie::L0onieOutcome| {
+        let mut m = o.metrics.clone();
+        m.coin.iter_mut().for_each(|c| c.seconds = 0.0);
+        m.runs.iter_mut().for_each(|r| r.seconds = 0.0);
+        let histories: Vec<String> = o.targets.iter().map(|t| t.history.to_csv()).collect();
+        let files: Vec<&[u8]> = o.targets.iter().map(|t| t.rcoin.as_slice()).collect();
+        format!(
+            "{}\n{histories:?}\n{files:?}",
+            serde_json::to_string(&m).unwrap()
+        )
+    };
+    // COIN runs 60 steps, then the constrained phase 40 and the fine-tuning 20.
+    check(&config, &[30, 75, 111], timeless);
 }
 
 #[test]

@@ -212,4 +212,20 @@ impl<T> BestIterate<T> {
     pub fn into_best(self) -> Option<(Selection, T)> {
         self.best
     }
+
+    /// The selector the record judges with.
+    pub fn selector(&self) -> Selector {
+        self.selector
+    }
+
+    /// A record in exactly the state of one that judged with `selector`, was offered `offered`
+    /// candidates and kept `best` (from [`BestIterate::offered`] and [`BestIterate::best`]):
+    /// later offers give what they would have given it (checkpoints).
+    pub fn restored(selector: Selector, offered: usize, best: Option<(Selection, T)>) -> Self {
+        Self {
+            selector,
+            offered,
+            best,
+        }
+    }
 }

@@ -188,5 +188,10 @@ impl Report for L0onieConfig {
             ]);
         }
         println!("\n{}", t.render());
+        for r in &m.runs {
+            for w in &r.health {
+                println!("warning: target {}: {w}", r.target);
+            }
+        }
     }
 }

@@ -46,6 +46,7 @@
 //! ```
 
 mod budget;
+mod checkpoint;
 mod config;
 mod curve;
 mod image;
@@ -62,8 +63,6 @@ pub use outcome::{
 };
 pub use problem::{BPP, L0onieProblem, Observed, mse};
 
-use std::time::Instant;
-
 use rein_coin::{CoinError, FormatError, decode, encode, render};
 use rein_nn::siren::SirenConfig;
 
@@ -75,9 +74,6 @@ use image::Picture;
 impl RecipeConfig for L0onieConfig {
     const NAME: &'static str = "l0onie";
     type Outcome = L0onieOutcome;
-
-    // Not yet: its phases (baselines, targets or methods) run to the end; see docs/resume.md.
-    const CHECKPOINTS: bool = false;
 
     fn validate(&self) -> Result<()> {
         self.check()
@@ -94,8 +90,7 @@ impl RecipeConfig for L0onieConfig {
         session: &mut crate::Session,
         progress: &mut dyn Progress,
     ) -> Result<L0onieOutcome> {
-        session.refuse("the l0onie recipe")?;
-        run(self, progress)
+        run_in(self, session, progress)
     }
 
     fn verdict(&self, outcome: &L0onieOutcome) -> Verdict {
@@ -121,6 +116,17 @@ fn format_error(name: &str) -> impl Fn(FormatError) -> RecipeError + '_ {
 
 /// Runs the COIN baselines, then one L0onie run per target.
 pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieOutcome> {
+    run_in(config, &mut crate::Session::none(), progress)
+}
+
+/// [`run`], checkpointing into `session` (and resuming from it): each COIN width, and each
+/// target's constrained and fine-tuning phases, are its phases. `seconds` in the metrics sum
+/// the parts of a resumed phase.
+pub fn run_in(
+    config: &L0onieConfig,
+    session: &mut crate::Session,
+    progress: &mut dyn Progress,
+) -> Result<L0onieOutcome> {
     config.validate()?;
     let original = load_image(&config.image)?;
     let img = Picture::new(&original);
@@ -133,9 +139,7 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
     };
     let mut coin = Vec::with_capacity(widths.len());
     for &cw in &widths {
-        let t0 = Instant::now();
-        let best = train::train_coin(config, cw, &img, &device, progress)?;
-        let seconds = t0.elapsed().as_secs_f64();
+        let (best, seconds) = train::train_coin(config, cw, &img, &device, session, progress)?;
         let bytes = encode(h, w, &best.weights).map_err(format_error(&format!("<COIN h={cw}>")))?;
         coin.push(CoinPoint {
             width: cw,
@@ -155,9 +159,8 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
     let mut runs = Vec::with_capacity(config.target_bpp.len());
     let mut targets = Vec::with_capacity(config.target_bpp.len());
     for &target in &config.target_bpp {
-        let t0 = Instant::now();
-        let run = train::train_l0onie(config, target, &img, &device, progress)?;
-        let seconds = t0.elapsed().as_secs_f64();
+        let run = train::train_l0onie(config, target, &img, &device, session, progress)?;
+        let seconds = run.seconds;
         let stem = stem(target);
         let chosen = &run.chosen;
         let file = format!("l0onie_{stem}.rcoin");
@@ -199,6 +202,7 @@ pub fn run(config: &L0onieConfig, progress: &mut dyn Progress) -> Result<L0onieO
             final_bpp: run.last.bpp,
             final_psnr: run.last.psnr,
             lambda: run.multiplier,
+            health: run.health.clone(),
             seconds,
             file,
             reconstruction: format!("l0onie_{stem}.png"),

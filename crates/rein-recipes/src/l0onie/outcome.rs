@@ -85,6 +85,10 @@ pub struct L0onieRunMetrics {
     pub final_psnr: f64,
     /// Final multiplier.
     pub lambda: f64,
+    /// Constraint-health warnings of the constrained phase (see `rein::health`; empty when
+    /// healthy).
+    #[serde(default)]
+    pub health: Vec<rein::HealthWarning>,
     /// Wall time (s).
     pub seconds: f64,
     /// The name of the compressed file (`l0onie_bpp<target>.rcoin`; the CLI writes it into

@@ -77,6 +77,16 @@ impl L0onieProblem {
         }
     }
 
+    /// The gate-noise generator (its position is saved in checkpoints).
+    pub fn gate_rng(&self) -> &GateRng {
+        &self.rng
+    }
+
+    /// Replaces the gate-noise generator (a resumed run).
+    pub fn set_gate_rng(&mut self, rng: GateRng) {
+        self.rng = rng;
+    }
+
     /// `bits / (H W)`.
     fn per_pixel(&self, bits: f64) -> f64 {
         bits / (self.height * self.width) as f64
