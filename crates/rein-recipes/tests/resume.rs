@@ -6,6 +6,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
+use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
 use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recall::RecallConfig;
@@ -73,10 +74,20 @@ fn check<C: RecipeConfig>(
             .run_in(&mut session(dir.path(), config, true), &mut Silent)
             .unwrap();
         let got = fingerprint(&resumed);
-        assert!(
-            got == want,
-            "crash after {k}: outcomes differ\n{got}\n{want}"
-        );
+        if got != want {
+            let (g, w) = (got.replace("\\n", "\n"), want.replace("\\n", "\n"));
+            let line = g
+                .lines()
+                .zip(w.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let show = |t: &str| t.lines().skip(line).take(2).collect::<Vec<_>>().join(" | ");
+            panic!(
+                "crash after {k}: outcomes differ from line {line}:\n resumed: {}\n   whole: {}",
+                show(&g),
+                show(&w)
+            );
+        }
     }
 }
 
@@ -130,6 +141,27 @@ fn l0onie_resumes_exactly_in_a_coin_baseline_the_constrained_phase_and_the_fine_
     };
     // COIN runs 60 steps, then the constrained phase 40 and the fine-tuning 20.
     check(&config, &[30, 75, 111], timeless);
+}
+
+#[test]
+fn fairness_resumes_exactly_in_training_pruning_and_each_fine_tuning() {
+    let config: FairnessConfig = from_toml_str(
+        r#"
+        dataset = "mixture"
+        method = "all"
+        dense_steps = 30
+        prune_steps = 30
+        prune_every = 7
+        finetune_steps = 25
+        buffer = 16
+        "#,
+    )
+    .unwrap();
+    // Dense 1-30, pruning 31-60, CEAG 61-85, NFT 86-110, EL 111-135.
+    check(&config, &[20, 50, 75, 100, 130], |o| {
+        let histories: Vec<String> = o.histories.iter().map(|(_, h)| h.to_csv()).collect();
+        format!("{}\n{histories:?}", serde_json::to_string(o).unwrap())
+    });
 }
 
 #[test]

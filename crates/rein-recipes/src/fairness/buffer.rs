@@ -13,7 +13,7 @@
 /// A group whose buffer is not yet full has no estimate ([`ReplayBuffer::accuracy`] is `None`):
 /// its multiplier is not updated. Pushing and reading cost O(1) per row, whatever the number of
 /// groups.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReplayBuffer {
     capacity: usize,
     slots: Vec<bool>,

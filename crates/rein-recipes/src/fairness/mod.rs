@@ -55,9 +55,6 @@ impl RecipeConfig for FairnessConfig {
     const NAME: &'static str = "fairness";
     type Outcome = FairnessOutcome;
 
-    // Not yet: its phases (baselines, targets or methods) run to the end; see docs/resume.md.
-    const CHECKPOINTS: bool = false;
-
     fn validate(&self) -> Result<()> {
         self.check()
     }
@@ -74,8 +71,7 @@ impl RecipeConfig for FairnessConfig {
         session: &mut crate::Session,
         progress: &mut dyn Progress,
     ) -> Result<FairnessOutcome> {
-        session.refuse("the fairness recipe")?;
-        run(self, progress)
+        run_in(self, session, progress)
     }
 
     fn verdict(&self, outcome: &FairnessOutcome) -> Verdict {
@@ -86,6 +82,16 @@ impl RecipeConfig for FairnessConfig {
 /// Trains the dense model, prunes it, and fine-tunes it with every method of
 /// `config.method`.
 pub fn run(config: &FairnessConfig, progress: &mut dyn Progress) -> Result<FairnessOutcome> {
+    run_in(config, &mut crate::Session::none(), progress)
+}
+
+/// [`run`], checkpointing into `session` (and resuming from it): dense training, pruning and
+/// each method's fine-tuning are its phases.
+pub fn run_in(
+    config: &FairnessConfig,
+    session: &mut crate::Session,
+    progress: &mut dyn Progress,
+) -> Result<FairnessOutcome> {
     config.validate()?;
     let device = crate::device::autodiff(config.device)?;
     let plain = device.clone().inner();
@@ -94,7 +100,14 @@ pub fn run(config: &FairnessConfig, progress: &mut dyn Progress) -> Result<Fairn
         config
             .dataset
             .load_grouped(groups, &config.data_dir, &config.mixture, config.seed)?;
-    let pruned = train::dense_and_prune(config, &split.train, &split.test, &device, progress)?;
+    let pruned = train::dense_and_prune(
+        config,
+        &split.train,
+        &split.test,
+        &device,
+        session,
+        progress,
+    )?;
     let pruned_summary = PrunedSummary {
         train: GapFigures::new(
             &pruned.dense_train,
@@ -111,7 +124,15 @@ pub fn run(config: &FairnessConfig, progress: &mut dyn Progress) -> Result<Fairn
     let mut runs = Vec::new();
     let mut histories = Vec::new();
     for method in config.method.methods() {
-        let tuned = train::finetune(config, method, &pruned, &split.train, &device, progress)?;
+        let tuned = train::finetune(
+            config,
+            method,
+            &pruned,
+            &split.train,
+            &device,
+            session,
+            progress,
+        )?;
         let train_gaps = GapFigures::new(
             &pruned.dense_train,
             &train::evaluate(&tuned.model, &split.train, &plain)?,

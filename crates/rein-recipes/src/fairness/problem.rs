@@ -131,6 +131,46 @@ impl FairnessProblem {
         &self.buffer
     }
 
+    /// Saves the evolving state (buffers and the running `A^`) under `name/` (checkpoints).
+    ///
+    /// # Errors
+    /// Serialisation failed.
+    pub fn save_state(
+        &self,
+        dict: &mut rein::checkpoint::StateDict,
+        name: &str,
+    ) -> crate::Result<()> {
+        crate::session::put_json(dict, &format!("{name}/buffer"), &self.buffer)?;
+        dict.put_f64s(
+            &format!("{name}/overall"),
+            &[self.weighted_accuracy, self.weight_seen],
+        );
+        Ok(())
+    }
+
+    /// Restores the state saved by [`FairnessProblem::save_state`].
+    ///
+    /// # Errors
+    /// Missing or malformed entries.
+    pub fn load_state(
+        &mut self,
+        dict: &rein::checkpoint::StateDict,
+        name: &str,
+    ) -> crate::Result<()> {
+        let buffer: ReplayBuffer = crate::session::get_json(dict, &format!("{name}/buffer"))?;
+        let overall = dict.get_f64s(&format!("{name}/overall"))?;
+        let [weighted, seen] = overall[..] else {
+            return Err(crate::RecipeError::config(
+                "checkpoints",
+                format!("{name}/overall: expected 2 values"),
+            ));
+        };
+        self.buffer = buffer;
+        self.weighted_accuracy = weighted;
+        self.weight_seen = seen;
+        Ok(())
+    }
+
     /// The buffers' estimate `A^` of the overall accuracy (`None` before the first batch).
     pub fn overall_estimate(&self) -> Option<f64> {
         (self.weight_seen > 0.0).then(|| self.weighted_accuracy / self.weight_seen)

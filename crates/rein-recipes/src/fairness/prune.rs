@@ -28,7 +28,7 @@ pub fn prunable_layers(layers: usize) -> std::ops::Range<usize> {
 }
 
 /// One 0/1 mask per linear layer of an MLP (dense layers: all ones), kept on the host.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Masks {
     masks: Vec<Vec<bool>>,
     shapes: Vec<[usize; 2]>,

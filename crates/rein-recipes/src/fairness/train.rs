@@ -3,6 +3,7 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
+use rein::checkpoint::{StateDict, Stateful};
 use rein::{Cmp, CmpState, ConstrainedOptimizer, StepReport};
 use rein_nn::{Batcher, Grouped, Mlp, MlpConfig, metrics};
 
@@ -14,6 +15,7 @@ use crate::error::{RecipeError, Result};
 use crate::feasible::cross_entropy_rows;
 use crate::history::History;
 use crate::progress::Progress;
+use crate::session::{self, Session};
 
 /// Rows per forward pass when evaluating a whole split.
 const EVAL_CHUNK: usize = 2048;
@@ -93,17 +95,30 @@ fn erm_row(report: &StepReport, phase: f64, sparsity: f64) -> Vec<(&'static str,
 
 /// Phase 1 (`dense_steps` of ERM from a seeded initialisation) and phase 2 (`prune_steps` of
 /// ERM while the masks follow the cubic schedule from 0 to `sparsity`, recomputed every
-/// `prune_every` steps and at the last one; masked weights are zeroed after every step).
+/// `prune_every` steps and at the last one; masked weights are zeroed after every step). Both
+/// are phases of `session` (`dense`, `prune`): checkpointed and resumed.
 pub(super) fn dense_and_prune(
     config: &FairnessConfig,
     train: &Grouped,
     test: &Grouped,
     device: &Device,
+    session: &mut Session,
     progress: &mut dyn Progress,
 ) -> Result<Pruned> {
     let plain = device.clone().inner();
     let d = &train.data;
     let mut model = MlpConfig::new(d.d, config.hidden.clone(), d.classes).init(config.seed, device);
+    let steps = (config.dense_steps + config.prune_steps) as u64;
+    if let Some(done) = session.completed("prune") {
+        return Ok(Pruned {
+            model: done.module("model", model)?,
+            masks: done.json("masks")?,
+            dense_train: done.json("dense_train")?,
+            dense_test: done.json("dense_test")?,
+            history: session::get_history(done.dict(), &done.name("history"))?,
+            steps,
+        });
+    }
     let mut opt = config
         .erm_optimizer()
         .build([])
@@ -114,20 +129,70 @@ pub(super) fn dense_and_prune(
     };
     let mut batcher = Batcher::new(d.n, config.batch_size, config.seed)?;
     let mut history = History::new();
-    progress.start("dense", config.dense_steps as u64);
-    for _ in 0..config.dense_steps {
-        let batch = batcher.next_batch();
-        let report = opt.step(&mut problem, &mut model, batch.indices.as_slice())?;
-        history.push(report.step, &erm_row(&report, 1.0, 0.0));
-        progress.step();
-    }
-    progress.finish();
-    let dense_train = evaluate(&model, train, &plain)?;
-    let dense_test = evaluate(&model, test, &plain)?;
+    // The loop state both phases checkpoint.
+    let save = |model: &Mlp, opt: &dyn Stateful, batcher: &Batcher, history: &History| {
+        let mut state = StateDict::new();
+        state.put_module("model", model);
+        opt.save_state("optimizer", &mut state)?;
+        session::put_batcher(&mut state, "batcher", batcher);
+        session::put_history(&mut state, "history", history);
+        Ok::<_, RecipeError>(state)
+    };
+    let (dense_train, dense_test) = match session.completed("dense") {
+        Some(done) => {
+            let dict = done.dict();
+            model = done.module("model", model)?;
+            opt.load_state(&done.name("optimizer"), dict)?;
+            batcher = session::get_batcher(dict, &done.name("batcher"))?;
+            history = session::get_history(dict, &done.name("history"))?;
+            (done.json("dense_train")?, done.json("dense_test")?)
+        }
+        None => {
+            let mut start = 0;
+            if let Some((step, state)) = session.interrupted("dense") {
+                model = state.load_module("model", model)?;
+                opt.load_state("optimizer", &state)?;
+                batcher = session::get_batcher(&state, "batcher")?;
+                history = session::get_history(&state, "history")?;
+                start = step;
+            }
+            progress.start("dense", config.dense_steps as u64);
+            progress.skip(start);
+            for t in start + 1..=config.dense_steps as u64 {
+                let batch = batcher.next_batch();
+                let report = opt.step(&mut problem, &mut model, batch.indices.as_slice())?;
+                history.push(report.step, &erm_row(&report, 1.0, 0.0));
+                progress.step();
+                if session.due(t) && t < config.dense_steps as u64 {
+                    session.save("dense", t, &save(&model, &opt, &batcher, &history)?)?;
+                }
+            }
+            progress.finish();
+            let figures = (
+                evaluate(&model, train, &plain)?,
+                evaluate(&model, test, &plain)?,
+            );
+            let mut outputs = save(&model, &opt, &batcher, &history)?;
+            session::put_json(&mut outputs, "dense_train", &figures.0)?;
+            session::put_json(&mut outputs, "dense_test", &figures.1)?;
+            session.complete("dense", &outputs)?;
+            figures
+        }
+    };
 
     let mut masks = Masks::dense(&model);
+    let mut start = 0;
+    if let Some((step, state)) = session.interrupted("prune") {
+        model = state.load_module("model", model)?;
+        opt.load_state("optimizer", &state)?;
+        batcher = session::get_batcher(&state, "batcher")?;
+        history = session::get_history(&state, "history")?;
+        masks = session::get_json(&state, "masks")?;
+        start = step as usize;
+    }
     progress.start("prune", config.prune_steps as u64);
-    for t in 0..config.prune_steps {
+    progress.skip(start as u64);
+    for t in start..config.prune_steps {
         if t % config.prune_every == 0 {
             let s = cubic_sparsity(t, config.prune_steps, 0.0, config.sparsity);
             masks = Masks::magnitude(&model, s);
@@ -141,11 +206,23 @@ pub(super) fn dense_and_prune(
             &erm_row(&report, 2.0, masks.prunable_sparsity()),
         );
         progress.step();
+        let done = t as u64 + 1;
+        if session.due(done) && t + 1 < config.prune_steps {
+            let mut state = save(&model, &opt, &batcher, &history)?;
+            session::put_json(&mut state, "masks", &masks)?;
+            session.save("prune", done, &state)?;
+        }
     }
     masks = Masks::magnitude(&model, config.sparsity);
     model = masks.apply(model, device);
     progress.finish();
-    let steps = (config.dense_steps + config.prune_steps) as u64;
+    let mut outputs = StateDict::new();
+    outputs.put_module("model", &model);
+    session::put_json(&mut outputs, "masks", &masks)?;
+    session::put_json(&mut outputs, "dense_train", &dense_train)?;
+    session::put_json(&mut outputs, "dense_test", &dense_test)?;
+    session::put_history(&mut outputs, "history", &history);
+    session.complete("prune", &outputs)?;
     Ok(Pruned {
         model,
         masks,
@@ -165,15 +242,24 @@ pub(super) struct FineTuned {
 
 /// Phase 3: `finetune_steps` of `method` from the pruned model, masks fixed (masked weights
 /// zeroed after every step), with a fresh optimizer from the configuration and the same batch
-/// order for every method.
+/// order for every method. The phase `finetune-<method>` of `session`.
 pub(super) fn finetune(
     config: &FairnessConfig,
     method: Method,
     pruned: &Pruned,
     train: &Grouped,
     device: &Device,
+    session: &mut Session,
     progress: &mut dyn Progress,
 ) -> Result<FineTuned> {
+    let phase = format!("finetune-{}", method.name());
+    if let Some(done) = session.completed(&phase) {
+        return Ok(FineTuned {
+            model: done.module("model", pruned.model.clone())?,
+            history: session::get_history(done.dict(), &done.name("history"))?,
+            multipliers: done.f64s("multipliers")?,
+        });
+    }
     let under = |e| RecipeError::from_rein_under("optimizer", e);
     let mut opt = config
         .method_optimizer(method)
@@ -195,8 +281,18 @@ pub(super) fn finetune(
     )?;
     let mut history = pruned.history.clone();
     let sparsity = pruned.masks.prunable_sparsity();
+    let mut start = 0;
+    if let Some((step, state)) = session.interrupted(&phase) {
+        model = state.load_module("model", model)?;
+        opt.load_state("optimizer", &state)?;
+        problem.load_state(&state, "problem")?;
+        batcher = session::get_batcher(&state, "batcher")?;
+        history = session::get_history(&state, "history")?;
+        start = step as usize;
+    }
     progress.start(method.name(), config.finetune_steps as u64);
-    for t in 0..config.finetune_steps {
+    progress.skip(start as u64);
+    for t in start..config.finetune_steps {
         let batch = batcher.next_batch();
         let report = opt.step(&mut problem, &mut model, batch.indices.as_slice())?;
         model = pruned.masks.apply(model, device);
@@ -228,6 +324,16 @@ pub(super) fn finetune(
                 misc("buffer_accuracy")
             ));
         }
+        let done = t as u64 + 1;
+        if session.due(done) && t + 1 < config.finetune_steps {
+            let mut state = StateDict::new();
+            state.put_module("model", &model);
+            opt.save_state("optimizer", &mut state)?;
+            problem.save_state(&mut state, "problem")?;
+            session::put_batcher(&mut state, "batcher", &batcher);
+            session::put_history(&mut state, "history", &history);
+            session.save(&phase, done, &state)?;
+        }
     }
     progress.finish();
     let multipliers = method
@@ -236,6 +342,11 @@ pub(super) fn finetune(
         .and_then(|c| c.multipliers())
         .map(<[f64]>::to_vec)
         .unwrap_or_default();
+    let mut outputs = StateDict::new();
+    outputs.put_module("model", &model);
+    session::put_history(&mut outputs, "history", &history);
+    outputs.put_f64s("multipliers", &multipliers);
+    session.complete(&phase, &outputs)?;
     Ok(FineTuned {
         model,
         history,
