@@ -228,3 +228,54 @@ fn a_failed_run_says_why_in_its_status() {
         "a failed run claims no result"
     );
 }
+
+#[test]
+fn a_killed_sweep_resumes_point_by_point() {
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("sweep.toml");
+    std::fs::write(
+        &file,
+        "recipe = \"sparsity\"\n[config]\nsteps = 120\nhidden = [32]\n[sweep]\nseed = [0, 1, 2]\n",
+    )
+    .unwrap();
+    let run = |out: &Path, extra: &[&str]| {
+        let mut c = rein();
+        c.arg("run")
+            .arg(&file)
+            .args([
+                "--quiet",
+                "--accept-infeasible",
+                "--checkpoint-every",
+                "10",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra);
+        c
+    };
+    let reference = root.path().join("reference");
+    let started = Instant::now();
+    let o = run(&reference, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let full = started.elapsed();
+
+    let killed = root.path().join("killed");
+    let mut child = run(&killed, &[]).spawn().unwrap();
+    // Past the first point, before the end.
+    std::thread::sleep(full.mul_f64(0.55));
+    let landed = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let o = run(&killed, &["--resume"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    if landed {
+        assert!(text(&o).contains("ended before, kept"), "{}", text(&o));
+    }
+    for point in ["seed-0", "seed-1", "seed-2"] {
+        for f in FILES {
+            let a = std::fs::read(reference.join(point).join(f)).unwrap();
+            let b = std::fs::read(killed.join(point).join(f)).unwrap();
+            assert!(a == b, "{point}/{f} differs from the uninterrupted sweep's");
+        }
+    }
+}

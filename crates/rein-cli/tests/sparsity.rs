@@ -127,8 +127,10 @@ fn layerwise_targets_are_met_per_layer() {
 #[test]
 fn bad_targets_are_rejected() {
     for args in [&["--target", "1.5"][..], &["--layerwise", "0.3,0.5"][..]] {
+        let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_rein"))
-            .args(["sparsity", "--quiet"])
+            .args(["sparsity", "--quiet", "--out"])
+            .arg(dir.path())
             .args(args)
             .output()
             .unwrap();
