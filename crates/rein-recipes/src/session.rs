@@ -164,7 +164,7 @@ impl Session {
         let prefix = format!("done/{phase}/");
         self.done
             .contains(&format!("done/{phase}/.complete"))
-            .then(|| Outputs {
+            .then_some(Outputs {
                 dict: &self.done,
                 prefix,
             })
