@@ -97,7 +97,9 @@ pub fn holds(row: &NormRow, min_norm: f64) -> bool {
         && match row.expected {
             Expected::NearestInterpolant => row.distance_to_nearest < tol,
             Expected::ANormInterpolant => row.distance_to_a_norm < tol,
-            Expected::SomeInterpolant => row.l2_norm > 1.01 * min_norm,
+            Expected::SomeInterpolant => {
+                row.distance_to_nearest > 1e-2 * min_norm && row.l2_norm > min_norm
+            }
         }
 }
 

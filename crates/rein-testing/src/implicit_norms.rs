@@ -24,12 +24,11 @@ use rein::optim::{
     SgdConfig, Shampoo, ShampooConfig,
 };
 
-use crate::device::{device, host};
+use crate::device::{constant, device, host, matvec};
 use crate::least_squares::{
     a_norm_interpolant, min_norm_solution, nearest_interpolant, norm, residual,
     row_space_projection,
 };
-use crate::linalg::{mul, mul_transposed};
 use crate::rng::SplitMix64;
 
 /// The weights: two `p x q` matrices.
@@ -89,25 +88,27 @@ impl LeastSquares {
         2 * self.p * self.q
     }
 
-    /// `grad f(w) = X^T (X w - y) / n`, as the gradients of [`Weights`].
+    /// `grad f(w) = X^T (X w - y) / n`, as the gradients of [`Weights`] (a backward pass
+    /// of `f` on the float64 test device).
     pub fn grads(&self, w: &Weights) -> ParamGrads {
-        let v = w.values();
-        let r: Vec<f64> = mul(&self.x, &v).iter().zip(&self.y).map(|(a, b)| a - b).collect();
-        let n = self.y.len() as f64;
-        let g: Vec<f64> = mul_transposed(&self.x, &r).iter().map(|g| g / n).collect();
         let half = self.p * self.q;
-        let d = device();
-        let t = |v: &[f64]| Tensor::<1>::from_data(TensorData::new(v.to_vec(), [v.len()]), &d);
-        let mut grads = ParamGrads::default();
-        grads.set("a", t(&g[..half]));
-        grads.set("b", t(&g[half..]));
-        grads
+        let v = Tensor::cat(vec![w.a.val().reshape([half]), w.b.val().reshape([half])], 0);
+        let r = matvec(&self.x, v) - constant(&self.y);
+        let f = (r.clone() * r).sum().mul_scalar(0.5 / self.y.len() as f64);
+        ParamGrads::from_backward(w, &f.backward())
     }
 
     /// Runs `opt` for `steps` steps from `w0`; the final weights.
-    pub fn train<O: PrimalOptimizer>(&self, opt: &mut O, w0: &[f64], steps: usize) -> Vec<f64> {
+    pub fn train<O: PrimalOptimizer>(
+        &self,
+        opt: &mut O,
+        w0: &[f64],
+        steps: usize,
+        schedule: fn(usize, usize) -> f64,
+    ) -> Vec<f64> {
         let mut w = Weights::new(w0, self.p, self.q);
-        for _ in 0..steps {
+        for t in 0..steps {
+            opt.set_lr_scale(schedule(t, steps)).expect("a valid scale");
             let g = self.grads(&w);
             w = opt.step(w, &g).expect("a finite least-squares step");
         }
@@ -172,6 +173,18 @@ pub struct Case {
     pub steps: usize,
     /// Builds the optimizer.
     pub make: fn() -> Box<dyn PrimalOptimizer>,
+    /// The learning-rate scale at step `t` of `steps` ([`PrimalOptimizer::set_lr_scale`]).
+    pub schedule: fn(usize, usize) -> f64,
+}
+
+/// The learning-rate scale `1 - t / steps` (linear decay to 0).
+pub fn linear_decay(t: usize, steps: usize) -> f64 {
+    1.0 - t as f64 / steps as f64
+}
+
+/// A constant learning rate.
+pub fn constant_lr(_: usize, _: usize) -> f64 {
+    1.0
 }
 
 fn sgd(lr: f64, m: Momentum) -> Box<dyn PrimalOptimizer> {
@@ -186,24 +199,28 @@ pub fn optimizers() -> Vec<Case> {
             name: "gd",
             expected: Expected::NearestInterpolant,
             steps: 3000,
+            schedule: constant_lr,
             make: || sgd(0.25, Momentum::None),
         },
         Case {
             name: "heavy_ball",
             expected: Expected::NearestInterpolant,
             steps: 3000,
+            schedule: constant_lr,
             make: || sgd(0.1, Momentum::HeavyBall(0.8)),
         },
         Case {
             name: "nesterov",
             expected: Expected::NearestInterpolant,
             steps: 3000,
+            schedule: constant_lr,
             make: || sgd(0.1, Momentum::Nesterov(0.8)),
         },
         Case {
             name: "gd_param_groups",
             expected: Expected::ANormInterpolant,
             steps: 6000,
+            schedule: constant_lr,
             make: || {
                 let opt = Sgd::new(SgdConfig::new(0.1)).expect("valid SGD");
                 let group = ParamGroup::new("b", ["b"]).lr(0.1 * GROUP_RATIO);
@@ -214,6 +231,7 @@ pub fn optimizers() -> Vec<Case> {
             name: "adagrad",
             expected: Expected::SomeInterpolant,
             steps: 6000,
+            schedule: constant_lr,
             make: || {
                 let c = ShampooConfig::new(0.05)
                     .betas(0.0, 1.0)
@@ -226,12 +244,16 @@ pub fn optimizers() -> Vec<Case> {
             name: "adam",
             expected: Expected::SomeInterpolant,
             steps: 6000,
+            // At a constant rate Adam hovers at a residual ~1e-3; decayed linearly to 0 it
+            // interpolates to round-off.
+            schedule: linear_decay,
             make: || Box::new(Adam::new(AdamConfig::new(1e-2)).expect("valid Adam")),
         },
         Case {
             name: "shampoo",
             expected: Expected::SomeInterpolant,
             steps: 6000,
+            schedule: constant_lr,
             make: || Box::new(Shampoo::new(ShampooConfig::new(1e-2)).expect("valid Shampoo")),
         },
     ]
@@ -249,7 +271,7 @@ pub fn table(problem: &LeastSquares, w0: &[f64]) -> Vec<NormRow> {
         .into_iter()
         .map(|case| {
             let mut opt = (case.make)();
-            let w = problem.train(&mut opt, w0, case.steps);
+            let w = problem.train(&mut opt, w0, case.steps, case.schedule);
             NormRow {
                 name: case.name,
                 expected: case.expected,

@@ -20,6 +20,7 @@
 //! Everything here is host `f64`; the pseudoinverse is faer's (thin SVD).
 
 use faer::Mat;
+use faer::linalg::solvers::Solve;
 
 use crate::linalg::{dot, mul, solve};
 
