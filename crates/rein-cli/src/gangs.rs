@@ -70,7 +70,9 @@ pub fn run(args: &GangsArgs) -> Result<()> {
 impl Report for GangsConfig {
     fn write_reports(&self, outcome: &GangsOutcome, out: &Path) -> Result<()> {
         let m = &outcome.metrics;
-        let mut csv = String::from("iteration,value,gain_classifier,gain_generator,exploitability,classifiers,generators\n");
+        let mut csv = String::from(
+            "iteration,value,gain_classifier,gain_generator,exploitability,classifiers,generators\n",
+        );
         for i in &m.iterations {
             csv.push_str(&format!(
                 "{},{},{},{},{},{},{}\n",
@@ -90,7 +92,10 @@ impl Report for GangsConfig {
             .plain
             .as_ref()
             .map(|p| format!("plain GAN: {} modes", p.coverage.modes_covered));
-        let mut panels = vec![("data", outcome.data_samples.as_slice()), (gangs_title.as_str(), outcome.gangs_samples.as_slice())];
+        let mut panels = vec![
+            ("data", outcome.data_samples.as_slice()),
+            (gangs_title.as_str(), outcome.gangs_samples.as_slice()),
+        ];
         if let Some(t) = &plain_title {
             panels.push((t.as_str(), outcome.plain_samples.as_slice()));
         }
@@ -102,9 +107,16 @@ impl Report for GangsConfig {
             1.5 * self.radius,
         )?;
         let pts = |f: fn(&rein_recipes::gangs::pnm::PnmIteration) -> f64| -> Vec<(f64, f64)> {
-            m.iterations.iter().map(|i| (i.iteration as f64, f(i))).collect()
+            m.iterations
+                .iter()
+                .map(|i| (i.iteration as f64, f(i)))
+                .collect()
         };
-        let (e, gr, gc) = (pts(|i| i.exploitability), pts(|i| i.gain_row), pts(|i| i.gain_col));
+        let (e, gr, gc) = (
+            pts(|i| i.exploitability),
+            pts(|i| i.gain_row),
+            pts(|i| i.gain_col),
+        );
         plot_series(
             &out.join("exploitability.png"),
             "rein gangs: exploitability per PNM iteration (resource-bounded best responses)",
@@ -120,7 +132,13 @@ impl Report for GangsConfig {
 
     fn print_summary(&self, outcome: &GangsOutcome) {
         let m = &outcome.metrics;
-        let mut t = Table::new(["model", "modes covered", "high quality", "classifier steps", "generator steps"]);
+        let mut t = Table::new([
+            "model",
+            "modes covered",
+            "high quality",
+            "classifier steps",
+            "generator steps",
+        ]);
         for c in 1..5 {
             t = t.align(c, Align::Right);
         }
@@ -138,7 +156,12 @@ impl Report for GangsConfig {
             row("plain GAN", p);
         }
         println!("\n{}", t.render());
-        let fmt = |w: &[f64]| w.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(" ");
+        let fmt = |w: &[f64]| {
+            w.iter()
+                .map(|v| format!("{v:.3}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         println!("generator mixture weights: {}", fmt(&m.generator_weights));
         println!("classifier mixture weights: {}", fmt(&m.classifier_weights));
         println!(

@@ -111,9 +111,13 @@ pub fn run(args: &NormsArgs) -> Result<()> {
     }
     let d = 2 * args.p * args.q;
     if args.n >= d {
-        bail!("--n {} must be below d = 2 p q = {d} (over-parameterised)", args.n);
+        bail!(
+            "--n {} must be below d = 2 p q = {d} (over-parameterised)",
+            args.n
+        );
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let problem = LeastSquares::random(args.n, args.p, args.q, args.seed);
     let w0 = vec![0.0; d];
     let min_norm = norm(&min_norm_solution(&problem.x, &problem.y));
@@ -157,12 +161,23 @@ pub fn run(args: &NormsArgs) -> Result<()> {
             if r.holds { "yes" } else { "NO" }.to_string(),
         ]);
     }
-    println!("X: {} x {d}, ||X^+ y|| = {min_norm:.4}\n\n{}", args.n, t.render());
-    let failed: Vec<&str> = results.iter().filter(|r| !r.holds).map(|r| r.optimizer.as_str()).collect();
+    println!(
+        "X: {} x {d}, ||X^+ y|| = {min_norm:.4}\n\n{}",
+        args.n,
+        t.render()
+    );
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.holds)
+        .map(|r| r.optimizer.as_str())
+        .collect();
     let verdict = Verdict {
         met: failed.is_empty(),
         summary: if failed.is_empty() {
-            format!("all {} optimizers reach their known interpolant", results.len())
+            format!(
+                "all {} optimizers reach their known interpolant",
+                results.len()
+            )
         } else {
             format!("missed by: {}", failed.join(", "))
         },
@@ -171,7 +186,10 @@ pub fn run(args: &NormsArgs) -> Result<()> {
     let norms: Vec<f64> = results.iter().map(|r| r.l2_norm).collect();
     plot_grouped_bars(
         &args.out.join("norms.png"),
-        &format!("rein norms: ||w|| of the interpolant reached from 0 (X: {} x {d})", args.n),
+        &format!(
+            "rein norms: ||w|| of the interpolant reached from 0 (X: {} x {d})",
+            args.n
+        ),
         "||w||",
         &names,
         &[("||w||", norms.as_slice())],
@@ -190,7 +208,11 @@ pub fn run(args: &NormsArgs) -> Result<()> {
     )?;
     println!(
         "{}: {} Reports in {}/",
-        if verdict.met { "Claims met" } else { "Claims NOT met" },
+        if verdict.met {
+            "Claims met"
+        } else {
+            "Claims NOT met"
+        },
         verdict.summary,
         args.out.display()
     );

@@ -20,8 +20,8 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Tensor, TensorData};
 use rein::optim::{
-    Adam, AdamConfig, Grafting, Momentum, ParamGrads, ParamGroup, PrimalOptimizer, Sgd,
-    SgdConfig, Shampoo, ShampooConfig,
+    Adam, AdamConfig, Grafting, Momentum, ParamGrads, ParamGroup, PrimalOptimizer, Sgd, SgdConfig,
+    Shampoo, ShampooConfig,
 };
 
 use crate::device::{constant, device, host, matvec};
@@ -92,7 +92,10 @@ impl LeastSquares {
     /// of `f` on the float64 test device).
     pub fn grads(&self, w: &Weights) -> ParamGrads {
         let half = self.p * self.q;
-        let v = Tensor::cat(vec![w.a.val().reshape([half]), w.b.val().reshape([half])], 0);
+        let v = Tensor::cat(
+            vec![w.a.val().reshape([half]), w.b.val().reshape([half])],
+            0,
+        );
         let r = matvec(&self.x, v) - constant(&self.y);
         let f = (r.clone() * r).sum().mul_scalar(0.5 / self.y.len() as f64);
         ParamGrads::from_backward(w, &f.backward())
@@ -121,7 +124,19 @@ impl LeastSquares {
         let d = self.dim();
         let half = self.p * self.q;
         (0..d)
-            .map(|i| (0..d).map(|j| if i != j { 0.0 } else if i < half { 1.0 } else { 1.0 / k }).collect())
+            .map(|i| {
+                (0..d)
+                    .map(|j| {
+                        if i != j {
+                            0.0
+                        } else if i < half {
+                            1.0
+                        } else {
+                            1.0 / k
+                        }
+                    })
+                    .collect()
+            })
             .collect()
     }
 }
@@ -266,7 +281,8 @@ pub fn table(problem: &LeastSquares, w0: &[f64]) -> Vec<NormRow> {
     let a = problem.group_preconditioner(GROUP_RATIO);
     let wa = a_norm_interpolant(x, y, &a, w0).expect("a diagonal positive A");
     let min_norm = min_norm_solution(x, y);
-    let dist = |u: &[f64], v: &[f64]| norm(&u.iter().zip(v).map(|(a, b)| a - b).collect::<Vec<_>>());
+    let dist =
+        |u: &[f64], v: &[f64]| norm(&u.iter().zip(v).map(|(a, b)| a - b).collect::<Vec<_>>());
     optimizers()
         .into_iter()
         .map(|case| {

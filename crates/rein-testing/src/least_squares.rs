@@ -132,7 +132,11 @@ mod tests {
         let mut rng = SplitMix64::new(5);
         let v = rng.vector(9);
         let pv = row_space_projection(&x, &v);
-        let other: Vec<f64> = w.iter().zip(v.iter().zip(&pv)).map(|(w, (v, p))| w + v - p).collect();
+        let other: Vec<f64> = w
+            .iter()
+            .zip(v.iter().zip(&pv))
+            .map(|(w, (v, p))| w + v - p)
+            .collect();
         assert!(residual(&x, &y, &other) < 1e-12);
         assert!(norm(&other) > norm(&w));
         assert!(max_abs_diff(&row_space_projection(&x, &other), &w) < 1e-12);
@@ -149,18 +153,30 @@ mod tests {
         assert!(max_abs_diff(&a, &nearest_interpolant(&x, &y, &w0)) < 1e-12);
         // A diagonal A: the A-norm interpolant beats random interpolants in the A norm.
         let diag: Vec<Vec<f64>> = (0..7)
-            .map(|i| (0..7).map(|j| if i == j { 1.0 + i as f64 } else { 0.0 }).collect())
+            .map(|i| {
+                (0..7)
+                    .map(|j| if i == j { 1.0 + i as f64 } else { 0.0 })
+                    .collect()
+            })
             .collect();
         let wa = a_norm_interpolant(&x, &y, &diag, &w0).unwrap();
         assert!(residual(&x, &y, &wa) < 1e-12);
         let a_norm = |w: &[f64]| {
-            w.iter().zip(&w0).enumerate().map(|(i, (a, b))| (1.0 + i as f64) * (a - b).powi(2)).sum::<f64>()
+            w.iter()
+                .zip(&w0)
+                .enumerate()
+                .map(|(i, (a, b))| (1.0 + i as f64) * (a - b).powi(2))
+                .sum::<f64>()
         };
         let mut rng = SplitMix64::new(11);
         for _ in 0..20 {
             let v = rng.vector(7);
             let pv = row_space_projection(&x, &v);
-            let other: Vec<f64> = wa.iter().zip(v.iter().zip(&pv)).map(|(w, (v, p))| w + v - p).collect();
+            let other: Vec<f64> = wa
+                .iter()
+                .zip(v.iter().zip(&pv))
+                .map(|(w, (v, p))| w + v - p)
+                .collect();
             assert!(a_norm(&other) >= a_norm(&wa) - 1e-12);
         }
         let not_spd = vec![vec![0.0; 7]; 7];

@@ -12,12 +12,14 @@
 //!   Shampoo interpolate with a larger L2 norm than `X^+ y`, and the row-space projection of
 //!   their solution is `X^+ y`.
 
-use rein_testing::implicit_norms::{Expected, GROUP_RATIO, LeastSquares, NormRow, optimizers, table};
+use faer::linalg::solvers::DenseSolveCore;
+use rein_testing::implicit_norms::{
+    Expected, GROUP_RATIO, LeastSquares, NormRow, optimizers, table,
+};
 use rein_testing::least_squares::{
     a_norm_interpolant, min_norm_solution, nearest_interpolant, norm, residual,
 };
 use rein_testing::linalg::{max_abs_diff, mul, mul_transposed, spd};
-use faer::linalg::solvers::DenseSolveCore;
 use rein_testing::prelude::SplitMix64;
 
 fn problem() -> LeastSquares {
@@ -27,7 +29,11 @@ fn problem() -> LeastSquares {
 fn check(row: &NormRow, min_norm: f64) {
     let name = row.name;
     assert!(row.residual < 1e-7, "{name}: residual {:e}", row.residual);
-    assert!(row.projection_error < 1e-6, "{name}: projection error {:e}", row.projection_error);
+    assert!(
+        row.projection_error < 1e-6,
+        "{name}: projection error {:e}",
+        row.projection_error
+    );
     match row.expected {
         Expected::NearestInterpolant => assert!(
             row.distance_to_nearest < 1e-7,
@@ -35,8 +41,15 @@ fn check(row: &NormRow, min_norm: f64) {
             row.distance_to_nearest
         ),
         Expected::ANormInterpolant => {
-            assert!(row.distance_to_a_norm < 1e-7, "{name}: {:e} from the A-norm interpolant", row.distance_to_a_norm);
-            assert!(row.distance_to_nearest > 1e-2, "{name}: indistinguishable from GD's answer");
+            assert!(
+                row.distance_to_a_norm < 1e-7,
+                "{name}: {:e} from the A-norm interpolant",
+                row.distance_to_a_norm
+            );
+            assert!(
+                row.distance_to_nearest > 1e-2,
+                "{name}: indistinguishable from GD's answer"
+            );
         }
         Expected::SomeInterpolant => {
             // Another interpolant than GD's (a null-space component of at least 1 % of
@@ -72,16 +85,28 @@ fn first_order_methods_from_a_nonzero_start() {
     let p = problem();
     let w0 = SplitMix64::new(7).vector(p.dim());
     let nearest = nearest_interpolant(&p.x, &p.y, &w0);
-    for case in optimizers().iter().filter(|c| c.expected != Expected::SomeInterpolant) {
+    for case in optimizers()
+        .iter()
+        .filter(|c| c.expected != Expected::SomeInterpolant)
+    {
         let mut opt = (case.make)();
         let w = p.train(&mut opt, &w0, case.steps, case.schedule);
         let target = match case.expected {
             Expected::NearestInterpolant => nearest.clone(),
             _ => a_norm_interpolant(&p.x, &p.y, &p.group_preconditioner(GROUP_RATIO), &w0).unwrap(),
         };
-        assert!(max_abs_diff(&w, &target) < 1e-7, "{}: {:e}", case.name, max_abs_diff(&w, &target));
+        assert!(
+            max_abs_diff(&w, &target) < 1e-7,
+            "{}: {:e}",
+            case.name,
+            max_abs_diff(&w, &target)
+        );
         // The start matters: not the minimum-norm solution.
-        assert!(max_abs_diff(&w, &min_norm_solution(&p.x, &p.y)) > 1e-2, "{}", case.name);
+        assert!(
+            max_abs_diff(&w, &min_norm_solution(&p.x, &p.y)) > 1e-2,
+            "{}",
+            case.name
+        );
     }
 }
 
@@ -93,7 +118,9 @@ fn fixed_full_preconditioner_reaches_the_a_norm_interpolant() {
     let p = LeastSquares::random(5, 2, 3, 3);
     let d = p.dim();
     let a = spd(d, 10.0, &mut SplitMix64::new(4));
-    let a_rows: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| a[(i, j)]).collect()).collect();
+    let a_rows: Vec<Vec<f64>> = (0..d)
+        .map(|i| (0..d).map(|j| a[(i, j)]).collect())
+        .collect();
     let a_inv = rein_testing::least_squares::to_rows(&a.llt(faer::Side::Lower).unwrap().inverse());
     let w0 = SplitMix64::new(5).vector(d);
     let mut w = w0.clone();

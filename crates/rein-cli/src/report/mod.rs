@@ -22,7 +22,7 @@ pub use histogram::plot_histogram;
 pub use metrics::{read_metrics_json, write_metrics_json};
 pub use plot::{Panel, plot_panel, plot_series, plot_two_panel};
 pub use progress::{Bars, progress_bar};
-pub use scatter::plot_scatter_panels;
 pub use rein_coin::write_atomic;
 pub use rein_recipes::History;
+pub use scatter::plot_scatter_panels;
 pub use table::{Align, Table};

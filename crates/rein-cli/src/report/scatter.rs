@@ -32,9 +32,7 @@ pub fn plot_scatter_panels(
     let width = side * panels.len().max(1) as u32;
     let root = BitMapBackend::new(path, (width, side + 50)).into_drawing_area();
     root.fill(&WHITE).map_err(draw_err)?;
-    let root = root
-        .titled(title, ("sans-serif", 22))
-        .map_err(draw_err)?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(draw_err)?;
     let areas = root.split_evenly((1, panels.len().max(1)));
     for (k, ((name, points), area)) in panels.iter().zip(&areas).enumerate() {
         let mut chart = ChartBuilder::on(area)
@@ -44,7 +42,11 @@ pub fn plot_scatter_panels(
             .y_label_area_size(36)
             .build_cartesian_2d(-extent..extent, -extent..extent)
             .map_err(draw_err)?;
-        chart.configure_mesh().light_line_style(WHITE).draw().map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(draw_err)?;
         let color = COLORS[k % COLORS.len()];
         chart
             .draw_series(
@@ -56,7 +58,11 @@ pub fn plot_scatter_panels(
             )
             .map_err(draw_err)?;
         chart
-            .draw_series(marks.iter().map(|&p| Cross::new(p, 5, BLACK.stroke_width(2))))
+            .draw_series(
+                marks
+                    .iter()
+                    .map(|&p| Cross::new(p, 5, BLACK.stroke_width(2))),
+            )
             .map_err(draw_err)?;
     }
     root.present()

@@ -14,8 +14,9 @@
 //!
 //! and the generator receives `-u`. Payoffs between stored strategies are evaluated on one
 //! fixed set of data samples and noise vectors (drawn once from the seed), so the matrix `U`
-//! is a deterministic function of the strategies. The best responses start from a fresh
-//! seeded initialisation and take `br_steps` Adam steps:
+//! is a deterministic function of the strategies. The best responses start from the player's
+//! previous best response (`warm_start`, the default; the first from the initial strategy) or
+//! from a fresh seeded initialisation, and take `br_steps` Adam steps (fresh optimizer state):
 //!
 //! ```text
 //! classifier vs sum_j y_j g_j:  min_c  E softplus(-c(x)) + sum_j y_j E softplus(c(g_j(z)))
@@ -26,8 +27,8 @@
 //! points are those of `-u`; the payoff itself is always `u`). The plain GAN alternates one
 //! classifier step and one generator step on the same losses with a single opponent.
 
-use burn::tensor::activation::softplus;
 use burn::module::Module;
+use burn::tensor::activation::softplus;
 use burn::tensor::{Device, Tensor, TensorData};
 use rein::optim::{Adam, AdamConfig, ParamGrads, PrimalOptimizer};
 use rein_nn::{Mlp, MlpConfig};
@@ -61,6 +62,9 @@ pub struct GanSettings {
     pub br_steps: usize,
     /// Data samples and noise vectors of the fixed payoff evaluation set.
     pub eval_samples: usize,
+    /// Best responses start from the player's previous best response (else from a fresh
+    /// seeded initialisation).
+    pub warm_start: bool,
     /// Seed of every draw.
     pub seed: u64,
 }
@@ -80,6 +84,8 @@ pub struct GanGame<'a> {
     eval_real: Tensor<2>,
     eval_noise: Tensor<2>,
     progress: &'a mut dyn Progress,
+    last_classifier: Option<Mlp>,
+    last_generator: Option<Mlp>,
     /// Gradient steps taken by classifiers and by generators so far.
     pub steps: (usize, usize),
 }
@@ -118,15 +124,28 @@ impl<'a> GanGame<'a> {
         let n = settings.eval_samples;
         let inner = device.clone().inner();
         let eval_real = tensor(settings.ring.sample(n, &mut rng), n, 2, &inner);
-        let eval_noise = tensor(rng.normals_f32(n, settings.noise_dim), n, settings.noise_dim, &inner);
+        let eval_noise = tensor(
+            rng.normals_f32(n, settings.noise_dim),
+            n,
+            settings.noise_dim,
+            &inner,
+        );
         Self {
             settings,
             device: device.clone(),
             eval_real,
             eval_noise,
             progress,
+            last_classifier: None,
+            last_generator: None,
             steps: (0, 0),
         }
+    }
+
+    /// Sets the strategies the first warm-started best responses start from.
+    pub fn set_warm_start(&mut self, classifier: &Mlp, generator: &Mlp) {
+        self.last_classifier = Some(classifier.clone());
+        self.last_generator = Some(generator.clone());
     }
 
     /// A generator initialised from `seed`.
@@ -213,7 +232,12 @@ impl<'a> GanGame<'a> {
             if k == 0 {
                 continue;
             }
-            let z = tensor(rng.normals_f32(k, self.settings.noise_dim), k, self.settings.noise_dim, &inner);
+            let z = tensor(
+                rng.normals_f32(k, self.settings.noise_dim),
+                k,
+                self.settings.noise_dim,
+                &inner,
+            );
             let x = g.valid().forward(z);
             let v = x
                 .into_data()
@@ -262,35 +286,59 @@ impl PnmGame for GanGame<'_> {
     }
 
     fn best_row(&mut self, gens: &[Mlp], y: &[f64], iteration: usize) -> Result<Mlp> {
-        let mut c = self.new_classifier(iteration as u64 + 1);
+        let mut c = match (&self.last_classifier, self.settings.warm_start) {
+            (Some(last), true) => last.clone(),
+            _ => self.new_classifier(iteration as u64 + 1),
+        };
         let mut opt = self.adam()?;
-        let mut rng = SplitMix64::new(self.settings.seed, seed_for(0, stream::TRAIN, 2 * iteration as u64));
-        let support: Vec<(&Mlp, f64)> = gens.iter().zip(y.iter().copied()).filter(|(_, w)| *w > SUPPORT).collect();
-        self.progress.start(&format!("PNM {iteration}: classifier"), self.settings.br_steps as u64);
+        let mut rng = SplitMix64::new(
+            self.settings.seed,
+            seed_for(0, stream::TRAIN, 2 * iteration as u64),
+        );
+        let support: Vec<(&Mlp, f64)> = gens
+            .iter()
+            .zip(y.iter().copied())
+            .filter(|(_, w)| *w > SUPPORT)
+            .collect();
+        self.progress.start(
+            &format!("PNM {iteration}: classifier"),
+            self.settings.br_steps as u64,
+        );
         for _ in 0..self.settings.br_steps {
             c = self.classifier_step(c, &mut opt, &support, &mut rng)?;
             self.progress.step();
         }
         self.progress.finish();
+        self.last_classifier = Some(c.clone());
         Ok(c)
     }
 
     fn best_col(&mut self, cls: &[Mlp], x: &[f64], iteration: usize) -> Result<Mlp> {
-        let mut g = self.new_generator(iteration as u64 + 1);
+        let mut g = match (&self.last_generator, self.settings.warm_start) {
+            (Some(last), true) => last.clone(),
+            _ => self.new_generator(iteration as u64 + 1),
+        };
         let mut opt = self.adam()?;
-        let mut rng = SplitMix64::new(self.settings.seed, seed_for(0, stream::TRAIN, 2 * iteration as u64 + 1));
+        let mut rng = SplitMix64::new(
+            self.settings.seed,
+            seed_for(0, stream::TRAIN, 2 * iteration as u64 + 1),
+        );
         let support: Vec<(Mlp, f64)> = cls
             .iter()
             .zip(x.iter().copied())
             .filter(|(_, w)| *w > SUPPORT)
             .map(|(c, w)| (c.clone().no_grad(), w))
             .collect();
-        self.progress.start(&format!("PNM {iteration}: generator"), self.settings.br_steps as u64);
+        self.progress.start(
+            &format!("PNM {iteration}: generator"),
+            self.settings.br_steps as u64,
+        );
         for _ in 0..self.settings.br_steps {
             g = self.generator_step(g, &mut opt, &support, &mut rng)?;
             self.progress.step();
         }
         self.progress.finish();
+        self.last_generator = Some(g.clone());
         Ok(g)
     }
 }

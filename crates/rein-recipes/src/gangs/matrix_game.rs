@@ -87,7 +87,9 @@ pub fn check_payoffs(a: &[Vec<f64>]) -> Result<(usize, usize), GameError> {
     let m = a.len();
     let n = a.first().map_or(0, Vec::len);
     if m == 0 || n == 0 {
-        return Err(GameError::Shape(format!("{m} x {n}: needs at least one row and one column")));
+        return Err(GameError::Shape(format!(
+            "{m} x {n}: needs at least one row and one column"
+        )));
     }
     if let Some(i) = a.iter().position(|r| r.len() != n) {
         return Err(GameError::Shape(format!(
@@ -97,7 +99,11 @@ pub fn check_payoffs(a: &[Vec<f64>]) -> Result<(usize, usize), GameError> {
     }
     for (i, r) in a.iter().enumerate() {
         if let Some(j) = r.iter().position(|v| !v.is_finite()) {
-            return Err(GameError::NonFinite { row: i, col: j, value: r[j] });
+            return Err(GameError::NonFinite {
+                row: i,
+                col: j,
+                value: r[j],
+            });
         }
     }
     Ok((m, n))
@@ -129,7 +135,9 @@ fn solve_side(a: &[Vec<f64>], (m, n): (usize, usize), column: bool) -> Result<Ve
     let entry = |i: usize, j: usize| if column { -a[j][i] } else { a[i][j] };
     let (k, l) = if column { (n, m) } else { (m, n) };
     let mut lp = Problem::new(OptimizationDirection::Maximize);
-    let p: Vec<_> = (0..k).map(|_| lp.add_var(0.0, (0.0, f64::INFINITY))).collect();
+    let p: Vec<_> = (0..k)
+        .map(|_| lp.add_var(0.0, (0.0, f64::INFINITY)))
+        .collect();
     let v = lp.add_var(1.0, (f64::NEG_INFINITY, f64::INFINITY));
     for j in 0..l {
         let mut e = LinearExpr::empty();
@@ -185,15 +193,17 @@ pub fn solve_with_tol(a: &[Vec<f64>], tol: f64) -> Result<GameSolution, GameErro
     let upper = col_mixture_payoffs(a, &col)
         .into_iter()
         .fold(f64::NEG_INFINITY, f64::max);
-    let scale = a
-        .iter()
-        .flatten()
-        .fold(1.0_f64, |s, v| s.max(v.abs()));
+    let scale = a.iter().flatten().fold(1.0_f64, |s, v| s.max(v.abs()));
     let gap = (upper - lower) / scale;
     // `lower <= upper` always holds for distributions (weak duality); the check is two-sided
     // so that a rounding artefact in the other direction is caught as well.
     if gap.abs() > tol {
-        return Err(GameError::DualityGap { lower, upper, gap, tol });
+        return Err(GameError::DualityGap {
+            lower,
+            upper,
+            gap,
+            tol,
+        });
     }
     Ok(GameSolution {
         row,
@@ -254,7 +264,10 @@ mod tests {
         // A dominated third row gets no weight; the rest is matching pennies shifted by 2.
         let b = vec![vec![3.0, 1.0], vec![1.0, 3.0], vec![0.0, 0.0]];
         let s = solve(&b).unwrap();
-        assert!((s.value - 2.0).abs() < 1e-9 && s.row[2].abs() < 1e-9, "{s:?}");
+        assert!(
+            (s.value - 2.0).abs() < 1e-9 && s.row[2].abs() < 1e-9,
+            "{s:?}"
+        );
     }
 
     #[test]

@@ -77,6 +77,14 @@ pub struct GangsConfig {
     /// A mode is covered with at least this fraction of all samples as its high-quality
     /// samples.
     pub min_mode_share: f64,
+    /// Best responses start from the player's previous best response (else from a fresh
+    /// seeded initialisation).
+    pub warm_start: bool,
+    /// Start PNM from a classifier trained (`br_steps`) against the initial generator instead
+    /// of the untrained one: an untrained classifier (`D ~ 1/2` everywhere) guarantees about
+    /// `-2 ln 2` against any generator, so the equilibrium puts the classifier weight on it and
+    /// the generators' best responses get no signal (docs/gangs.md).
+    pub train_first_classifier: bool,
     /// Train the plain GAN for comparison (same steps per player as GANGs used).
     pub plain_gan: bool,
     /// The verdict needs at least this many modes covered by the GANGs mixture.
@@ -105,6 +113,8 @@ impl Default for GangsConfig {
             coverage_samples: 2000,
             quality_stds: 3.0,
             min_mode_share: 0.01,
+            warm_start: true,
+            train_first_classifier: true,
             plain_gan: true,
             min_modes: 8,
             seed: 0,
@@ -133,6 +143,7 @@ impl GangsConfig {
             beta1: self.beta1,
             br_steps: self.br_steps,
             eval_samples: self.eval_samples,
+            warm_start: self.warm_start,
             seed: self.seed,
         }
     }
@@ -209,6 +220,8 @@ pub struct ModelFigures {
     pub classifier_steps: usize,
     /// Gradient steps of the generators.
     pub generator_steps: usize,
+    /// Wall-clock seconds of the training (GANGs: the whole PNM loop).
+    pub seconds: f64,
 }
 
 /// The metrics of a run (`metrics.json`).
@@ -257,8 +270,15 @@ pub fn run(config: &GangsConfig, progress: &mut dyn Progress) -> Result<GangsOut
     let settings = config.settings();
     let ring = config.ring();
     let mut game = GanGame::new(&settings, &device, progress);
-    let first_c = game.new_classifier(0);
+    let mut first_c = game.new_classifier(0);
     let first_g = game.new_generator(0);
+    game.set_warm_start(&first_c, &first_g);
+    let started = std::time::Instant::now();
+    if config.train_first_classifier {
+        use pnm::PnmGame;
+        first_c = game.best_row(std::slice::from_ref(&first_g), &[1.0], config.iterations)?;
+        game.set_warm_start(&first_c, &first_g);
+    }
     let options = PnmOptions {
         eps: config.eps,
         max_iterations: config.iterations,
@@ -272,15 +292,18 @@ pub fn run(config: &GangsConfig, progress: &mut dyn Progress) -> Result<GangsOut
         coverage: ring.coverage(&gangs_samples, config.quality_stds, config.min_mode_share),
         classifier_steps: c_steps,
         generator_steps: g_steps,
+        seconds: started.elapsed().as_secs_f64(),
     };
     let (plain, plain_samples) = if config.plain_gan {
         game.steps = (0, 0);
+        let started = std::time::Instant::now();
         let (g, _) = game.train_plain(g_steps.max(c_steps))?;
         let samples = game.sample_mixture(&[g], &[1.0], n, sample_seed)?;
         let figures = ModelFigures {
             coverage: ring.coverage(&samples, config.quality_stds, config.min_mode_share),
             classifier_steps: game.steps.0,
             generator_steps: game.steps.1,
+            seconds: started.elapsed().as_secs_f64(),
         };
         (Some(figures), samples)
     } else {
@@ -314,7 +337,10 @@ fn verdict(config: &GangsConfig, gangs: &ModelFigures, plain: Option<&ModelFigur
     let (beats, versus) = match plain {
         Some(p) => (
             k >= p.coverage.modes_covered,
-            format!(", plain GAN {} of {}", p.coverage.modes_covered, config.modes),
+            format!(
+                ", plain GAN {} of {}",
+                p.coverage.modes_covered, config.modes
+            ),
         ),
         None => (true, String::new()),
     };
@@ -348,7 +374,9 @@ mod tests {
             let err = from_toml_str::<GangsConfig>(text).unwrap_err().to_string();
             assert!(err.contains(&format!("`{key}`")), "{text}: {err}");
         }
-        let err = from_toml_str::<GangsConfig>("iteratons = 3").unwrap_err().to_string();
+        let err = from_toml_str::<GangsConfig>("iteratons = 3")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("iteratons"), "{err}");
     }
 
@@ -371,12 +399,26 @@ mod tests {
         let m = &o.metrics;
         // Two iterations, unless neither best response gained more than eps.
         assert!(m.iterations.len() == 2 || m.converged, "{:?}", m.iterations);
-        assert!(m.iterations.iter().all(|i| i.exploitability.is_finite() && i.exploitability >= 0.0));
+        assert!(
+            m.iterations
+                .iter()
+                .all(|i| i.exploitability.is_finite() && i.exploitability >= 0.0)
+        );
         let sum: f64 = m.generator_weights.iter().sum();
         assert!((sum - 1.0).abs() < 1e-9, "{m:?}");
-        assert_eq!(m.generator_weights.len(), 1 + m.iterations.iter().filter(|i| i.gain_col > config.eps).count());
+        assert_eq!(
+            m.generator_weights.len(),
+            1 + m
+                .iterations
+                .iter()
+                .filter(|i| i.gain_col > config.eps)
+                .count()
+        );
         let p = m.plain.as_ref().unwrap();
-        assert_eq!(p.generator_steps, m.gangs.generator_steps.max(m.gangs.classifier_steps));
+        assert_eq!(
+            p.generator_steps,
+            m.gangs.generator_steps.max(m.gangs.classifier_steps)
+        );
         assert_eq!(o.gangs_samples.len(), 800);
         assert_eq!(o.plain_samples.len(), 800);
         // The payoff -E softplus(-c(x)) - E softplus(c(g(z))) is at most 0.

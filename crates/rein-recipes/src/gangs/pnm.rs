@@ -200,12 +200,22 @@ impl PnmGame for ExactMatrixGame {
     }
 
     fn best_row(&mut self, cols: &[usize], y: &[f64], _: usize) -> Result<usize, GameError> {
-        let score = |i: usize| cols.iter().zip(y).map(|(&j, w)| w * self.payoffs[i][j]).sum();
+        let score = |i: usize| {
+            cols.iter()
+                .zip(y)
+                .map(|(&j, w)| w * self.payoffs[i][j])
+                .sum()
+        };
         Ok(arg_best(self.payoffs.len(), score, |a, b| a > b))
     }
 
     fn best_col(&mut self, rows: &[usize], x: &[f64], _: usize) -> Result<usize, GameError> {
-        let score = |j: usize| rows.iter().zip(x).map(|(&i, w)| w * self.payoffs[i][j]).sum();
+        let score = |j: usize| {
+            rows.iter()
+                .zip(x)
+                .map(|(&i, w)| w * self.payoffs[i][j])
+                .sum()
+        };
         Ok(arg_best(self.payoffs[0].len(), score, |a, b| a < b))
     }
 }
@@ -280,7 +290,12 @@ mod tests {
                 .fold(f64::NEG_INFINITY, f64::max);
             assert!(upper - lower < 1e-7, "seed {seed}: gap {}", upper - lower);
             // Fewer strategies than the whole game are needed (the support).
-            assert!(r.rows.len() < 50 && r.cols.len() < 50, "{} {}", r.rows.len(), r.cols.len());
+            assert!(
+                r.rows.len() < 50 && r.cols.len() < 50,
+                "{} {}",
+                r.rows.len(),
+                r.cols.len()
+            );
         }
     }
 

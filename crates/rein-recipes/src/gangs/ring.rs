@@ -173,13 +173,19 @@ mod tests {
         let v: Vec<f64> = (0..20000).map(|_| rng.normal()).collect();
         let mean = v.iter().sum::<f64>() / v.len() as f64;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64;
-        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
         let w = [0.0, 0.25, 0.75];
         let mut counts = [0; 3];
         for _ in 0..4000 {
             counts[rng.categorical(&w)] += 1;
         }
         assert_eq!(counts[0], 0);
-        assert!((counts[2] as f64 / 4000.0 - 0.75).abs() < 0.03, "{counts:?}");
+        assert!(
+            (counts[2] as f64 / 4000.0 - 0.75).abs() < 0.03,
+            "{counts:?}"
+        );
     }
 }
