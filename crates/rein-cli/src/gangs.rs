@@ -35,6 +35,9 @@ pub struct GangsArgs {
     /// The verdict needs at least this many modes covered by the GANGs mixture (default 8).
     #[arg(long, allow_negative_numbers = true)]
     pub min_modes: Option<i64>,
+    /// Bound B on the classifiers' logits (B tanh(raw / B)), GANGs and plain GAN alike.
+    #[arg(long, allow_negative_numbers = true)]
+    pub logit_bound: Option<f64>,
     /// Skip the plain-GAN comparison.
     #[arg(long)]
     pub no_plain_gan: bool,
@@ -48,6 +51,7 @@ impl GangsArgs {
             .set("lr", "--lr", self.lr)
             .set("modes", "--modes", self.modes)
             .set("min_modes", "--min-modes", self.min_modes)
+            .set("logit_bound", "--logit-bound", self.logit_bound)
             .switch("plain_gan", "--no-plain-gan", self.no_plain_gan, false);
         o
     }

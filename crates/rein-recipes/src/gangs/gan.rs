@@ -12,7 +12,9 @@
 //!         = -E softplus(-c(x)) - E softplus(c(g(z)))
 //! ```
 //!
-//! and the generator receives `-u`. Payoffs between stored strategies are evaluated on one
+//! and the generator receives `-u`. With `logit_bound = Some(B)` the logit is
+//! `c(x) = B tanh(raw(x) / B)`, so `D` stays in `[sigmoid(-B), sigmoid(B)]` and `u >= -2
+//! softplus(B)`: a classifier can no longer be exploited without limit. Payoffs between stored strategies are evaluated on one
 //! fixed set of data samples and noise vectors (drawn once from the seed), so the matrix `U`
 //! is a deterministic function of the strategies. The best responses start from the player's
 //! previous best response (`warm_start`, the default; the first from the initial strategy) or
@@ -65,6 +67,8 @@ pub struct GanSettings {
     /// Best responses start from the player's previous best response (else from a fresh
     /// seeded initialisation).
     pub warm_start: bool,
+    /// Bound `B` on the classifier's logit: `c(x) = B tanh(raw(x) / B)` (`None`: unbounded).
+    pub logit_bound: Option<f64>,
     /// Seed of every draw.
     pub seed: u64,
 }
@@ -142,6 +146,16 @@ impl<'a> GanGame<'a> {
         }
     }
 
+    /// The classifier's logit `c(x)`: the network's output, squashed to `B tanh(raw / B)`
+    /// when `logit_bound = Some(B)`.
+    pub fn logit(&self, c: &Mlp, x: Tensor<2>) -> Tensor<2> {
+        let raw = c.forward(x);
+        match self.settings.logit_bound {
+            Some(b) => raw.div_scalar(b).tanh().mul_scalar(b),
+            None => raw,
+        }
+    }
+
     /// Sets the strategies the first warm-started best responses start from.
     pub fn set_warm_start(&mut self, classifier: &Mlp, generator: &Mlp) {
         self.last_classifier = Some(classifier.clone());
@@ -186,10 +200,10 @@ impl<'a> GanGame<'a> {
         gens: &[(&Mlp, f64)],
         rng: &mut SplitMix64,
     ) -> Result<Mlp> {
-        let mut loss = mean_softplus(c.forward(self.real(rng, &self.device)).neg());
+        let mut loss = mean_softplus(self.logit(&c, self.real(rng, &self.device)).neg());
         for (g, w) in gens {
             let fake = g.forward(self.noise(rng, &self.device)).detach();
-            loss = loss + mean_softplus(c.forward(fake)).mul_scalar(*w);
+            loss = loss + mean_softplus(self.logit(&c, fake)).mul_scalar(*w);
         }
         let grads = ParamGrads::from_backward(&c, &loss.backward());
         self.steps.0 += 1;
@@ -207,7 +221,7 @@ impl<'a> GanGame<'a> {
         let fake = g.forward(self.noise(rng, &self.device));
         let mut loss: Option<Tensor<1>> = None;
         for (c, w) in cls {
-            let l = mean_softplus(c.forward(fake.clone()).neg()).mul_scalar(*w);
+            let l = mean_softplus(self.logit(c, fake.clone()).neg()).mul_scalar(*w);
             loss = Some(match loss {
                 Some(acc) => acc + l,
                 None => l,
@@ -280,8 +294,8 @@ impl PnmGame for GanGame<'_> {
 
     fn payoff(&mut self, c: &Mlp, g: &Mlp) -> Result<f64> {
         let c = c.valid();
-        let real = mean_softplus(c.forward(self.eval_real.clone()).neg());
-        let fake = mean_softplus(c.forward(g.valid().forward(self.eval_noise.clone())));
+        let real = mean_softplus(self.logit(&c, self.eval_real.clone()).neg());
+        let fake = mean_softplus(self.logit(&c, g.valid().forward(self.eval_noise.clone())));
         Ok(-scalar(real)? - scalar(fake)?)
     }
 

@@ -271,6 +271,16 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_outside_the_tolerance_is_rejected() {
+        // The check runs on every answer: a negative tolerance rejects even an exact one.
+        let a = vec![vec![3.0, -1.0], vec![-2.0, 1.0]];
+        assert!(matches!(
+            solve_with_tol(&a, -1.0),
+            Err(GameError::DualityGap { .. })
+        ));
+    }
+
+    #[test]
     fn bad_matrices_are_errors() {
         assert!(matches!(solve(&[]), Err(GameError::Shape(_))));
         assert!(matches!(solve(&[vec![]]), Err(GameError::Shape(_))));

@@ -85,6 +85,10 @@ pub struct GangsConfig {
     /// `-2 ln 2` against any generator, so the equilibrium puts the classifier weight on it and
     /// the generators' best responses get no signal (docs/gangs.md).
     pub train_first_classifier: bool,
+    /// Bound `B > 0` on the classifiers' logits, `c = B tanh(raw / B)`, for GANGs and the plain
+    /// GAN alike (absent: unbounded, the GAN of Goodfellow et al. 2014).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logit_bound: Option<f64>,
     /// Train the plain GAN for comparison (same steps per player as GANGs used).
     pub plain_gan: bool,
     /// The verdict needs at least this many modes covered by the GANGs mixture.
@@ -115,6 +119,7 @@ impl Default for GangsConfig {
             min_mode_share: 0.01,
             warm_start: true,
             train_first_classifier: true,
+            logit_bound: None,
             plain_gan: true,
             min_modes: 8,
             seed: 0,
@@ -144,6 +149,7 @@ impl GangsConfig {
             br_steps: self.br_steps,
             eval_samples: self.eval_samples,
             warm_start: self.warm_start,
+            logit_bound: self.logit_bound,
             seed: self.seed,
         }
     }
@@ -191,6 +197,9 @@ impl RecipeConfig for GangsConfig {
         positive(self.eval_samples, "eval_samples")?;
         positive(self.coverage_samples, "coverage_samples")?;
         positive_f(self.quality_stds, "quality_stds")?;
+        if let Some(b) = self.logit_bound {
+            positive_f(b, "logit_bound")?;
+        }
         ensure(
             self.min_mode_share > 0.0 && self.min_mode_share <= 1.0,
             "min_mode_share",
@@ -370,6 +379,7 @@ mod tests {
             ("min_modes = 9", "min_modes"),
             ("min_mode_share = 0.0", "min_mode_share"),
             ("br_steps = 0", "br_steps"),
+            ("logit_bound = -1.0", "logit_bound"),
         ] {
             let err = from_toml_str::<GangsConfig>(text).unwrap_err().to_string();
             assert!(err.contains(&format!("`{key}`")), "{text}: {err}");
