@@ -5,7 +5,9 @@ mod demo;
 mod fairness;
 mod feasible;
 mod fetch;
+mod gangs;
 mod l0onie;
+mod norms;
 mod optimizers;
 mod recall;
 mod report;
@@ -40,6 +42,12 @@ enum Command {
     Optimizers(optimizers::OptimizersArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
     Sparsity(sparsity::SparsityArgs),
+    /// GANGs: a GAN as a zero-sum game between mixtures of generators and classifiers
+    /// (Parallel Nash Memory) on the ring of 8 Gaussians, against a plain GAN.
+    Gangs(gangs::GangsArgs),
+    /// Which interpolant every primal optimizer reaches on over-parameterised least squares:
+    /// the table of norms.
+    Norms(norms::NormsArgs),
     /// Run an experiment file (`recipe = "..."`, `[config]`, optional `[sweep]`) of any recipe.
     Run(run::RunArgs),
     /// L0onie: compress an image into a sparse SIREN under a bits-per-pixel budget, against
@@ -82,6 +90,8 @@ fn main() -> anyhow::Result<()> {
             optimizers::run(&args)?;
         }
         Command::Sparsity(args) => sparsity::run(&args)?,
+        Command::Gangs(args) => gangs::run(&args)?,
+        Command::Norms(args) => norms::run(&args)?,
         Command::L0onie(args) => l0onie::run(&args)?,
         Command::Coin { command } => coin_file::run(&command)?,
         Command::Data {

@@ -9,6 +9,7 @@ use clap::Args;
 use rein_recipes::experiment::Experiment;
 use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
+use rein_recipes::gangs::GangsConfig;
 use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recall::RecallConfig;
 use rein_recipes::recipe::from_table;
@@ -58,12 +59,13 @@ impl RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 5] = [
+pub const RECIPES: [&str; 6] = [
     SparsityConfig::NAME,
     L0onieConfig::NAME,
     RecallConfig::NAME,
     FeasibleConfig::NAME,
     FairnessConfig::NAME,
+    GangsConfig::NAME,
 ];
 
 /// One line of `sweep.json`.
@@ -123,6 +125,7 @@ fn dispatch(
         RecallConfig::NAME => run_point::<RecallConfig>(table, out, options),
         FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, options),
         FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, options),
+        GangsConfig::NAME => run_point::<GangsConfig>(table, out, options),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

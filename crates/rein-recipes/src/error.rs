@@ -36,6 +36,9 @@ pub enum RecipeError {
     /// The compressed-image codec failed.
     #[error(transparent)]
     Coin(#[from] rein_coin::CoinError),
+    /// A zero-sum matrix game could not be solved (GANGs).
+    #[error(transparent)]
+    Game(#[from] crate::gangs::matrix_game::GameError),
 }
 
 /// Result alias of the recipes.

@@ -32,6 +32,7 @@ pub mod eval;
 pub mod experiment;
 pub mod fairness;
 pub mod feasible;
+pub mod gangs;
 pub mod history;
 pub mod l0onie;
 pub mod progress;

@@ -10,6 +10,9 @@
 //!   benchmark problem file;
 //! * [`linalg`]: small dense solves, the KKT point of `min ||x||^2 s.t. A x <= b` by active-set
 //!   enumeration, the closed form of `min ||x||^2 s.t. C x = d`, SPD test matrices;
+//! * [`least_squares`]: the interpolants of over-parameterised least squares (`X^+ y`, the
+//!   row-space projection, the `A`-norm interpolant), and [`implicit_norms`]: which one each
+//!   primal optimizer of rein reaches (the `rein norms` table);
 //! * [`params`]: deterministic parameter values for burn modules;
 //! * [`problems`]: [`Point`](problems::Point) (a vector "model"),
 //!   [`FnProblem`](problems::FnProblem) (a CMP from a closure) and the toy problems several files
@@ -20,6 +23,8 @@
 //! copy of `rein`). [`prelude`] imports what most tests need.
 
 pub mod device;
+pub mod implicit_norms;
+pub mod least_squares;
 pub mod linalg;
 pub mod params;
 pub mod problems;
