@@ -20,10 +20,10 @@ pub struct GangsArgs {
     /// `--config`, `--seed`, `--device`, `--out`, `--quiet`, `--accept-infeasible`.
     #[command(flatten)]
     pub run: RunFlags,
-    /// Most PNM iterations (default 10).
+    /// Most PNM iterations (default 100).
     #[arg(long, allow_negative_numbers = true)]
     pub iterations: Option<i64>,
-    /// Gradient steps of one best response (default 300).
+    /// Gradient steps of one best response (default 30).
     #[arg(long, allow_negative_numbers = true)]
     pub br_steps: Option<i64>,
     /// Adam learning rate of both players (default 1e-3).
