@@ -160,11 +160,15 @@ impl Report for GangsConfig {
             row("plain GAN", p);
         }
         println!("\n{}", t.render());
+        // The support only (index: weight); metrics.json has every weight.
         let fmt = |w: &[f64]| {
-            w.iter()
-                .map(|v| format!("{v:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            let support: Vec<String> = w
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 5e-4)
+                .map(|(k, v)| format!("{k}: {v:.3}"))
+                .collect();
+            format!("{} (of {} stored)", support.join(", "), w.len())
         };
         println!("generator mixture weights: {}", fmt(&m.generator_weights));
         println!("classifier mixture weights: {}", fmt(&m.classifier_weights));
