@@ -20,10 +20,10 @@ pub struct GangsArgs {
     /// `--config`, `--seed`, `--device`, `--out`, `--quiet`, `--accept-infeasible`.
     #[command(flatten)]
     pub run: RunFlags,
-    /// Most PNM iterations (default 10).
+    /// Most PNM iterations (default 100).
     #[arg(long, allow_negative_numbers = true)]
     pub iterations: Option<i64>,
-    /// Gradient steps of one best response (default 300).
+    /// Gradient steps of one best response (default 30).
     #[arg(long, allow_negative_numbers = true)]
     pub br_steps: Option<i64>,
     /// Adam learning rate of both players (default 1e-3).
@@ -160,11 +160,15 @@ impl Report for GangsConfig {
             row("plain GAN", p);
         }
         println!("\n{}", t.render());
+        // The support only (index: weight); metrics.json has every weight.
         let fmt = |w: &[f64]| {
-            w.iter()
-                .map(|v| format!("{v:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            let support: Vec<String> = w
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 5e-4)
+                .map(|(k, v)| format!("{k}: {v:.3}"))
+                .collect();
+            format!("{} (of {} stored)", support.join(", "), w.len())
         };
         println!("generator mixture weights: {}", fmt(&m.generator_weights));
         println!("classifier mixture weights: {}", fmt(&m.classifier_weights));

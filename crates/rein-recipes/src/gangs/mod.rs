@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use rein_recipes::{Silent, gangs::GangsConfig};
-//! let config = GangsConfig { iterations: 3, br_steps: 100, ..GangsConfig::default() };
+//! let config = GangsConfig { iterations: 3, br_steps: 30, ..GangsConfig::default() };
 //! let outcome = rein_recipes::gangs::run(&config, &mut Silent)?;
 //! println!("{} modes", outcome.metrics.gangs.modes_covered);
 //! # Ok::<(), rein_recipes::RecipeError>(())
@@ -110,8 +110,8 @@ impl Default for GangsConfig {
             batch_size: 128,
             lr: 1e-3,
             beta1: 0.5,
-            iterations: 10,
-            br_steps: 300,
+            iterations: 100,
+            br_steps: 30,
             eps: 5e-3,
             eval_samples: 2048,
             coverage_samples: 2000,
