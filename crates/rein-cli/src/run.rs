@@ -9,6 +9,7 @@ use clap::Args;
 use rein_recipes::experiment::Experiment;
 use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
+use rein_recipes::gait::GaitConfig;
 use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recall::RecallConfig;
 use rein_recipes::recipe::from_table;
@@ -36,12 +37,13 @@ pub struct RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 5] = [
+pub const RECIPES: [&str; 6] = [
     SparsityConfig::NAME,
     L0onieConfig::NAME,
     RecallConfig::NAME,
     FeasibleConfig::NAME,
     FairnessConfig::NAME,
+    GaitConfig::NAME,
 ];
 
 /// One line of `sweep.json`.
@@ -75,6 +77,7 @@ fn dispatch(
         RecallConfig::NAME => run_point::<RecallConfig>(table, out, quiet),
         FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, quiet),
         FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, quiet),
+        GaitConfig::NAME => run_point::<GaitConfig>(table, out, quiet),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

@@ -14,6 +14,7 @@ pub mod histogram;
 pub mod metrics;
 pub mod plot;
 mod progress;
+pub mod scatter;
 pub mod table;
 
 pub use bars::plot_grouped_bars;
@@ -23,4 +24,5 @@ pub use plot::{Panel, plot_panel, plot_series, plot_two_panel};
 pub use progress::{Bars, progress_bar};
 pub use rein_coin::write_atomic;
 pub use rein_recipes::History;
+pub use scatter::{ScatterPanel, plot_scatter_panels, write_image_grid};
 pub use table::{Align, Table};
