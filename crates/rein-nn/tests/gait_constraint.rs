@@ -2,11 +2,12 @@
 //! cost `<c, q>` over distributions `q = softmax(theta)` on a 1-D grid, subject to
 //! `D^K[p || q] <= eps` for a reference `p`. Without the constraint all mass goes to the
 //! cheapest point; with it the solution stays within `eps` of `p`, the constraint is active
-//! and its multiplier positive (float64, Lagrangian, alternating dual-primal updates).
+//! and its multiplier positive (float64, Lagrangian, alternating dual-primal updates with
+//! SGD 1.0 on the logits and dual SGD 1.0).
 
 use burn::tensor::{Tensor, activation::softmax};
 use rein::dual::DualSgd;
-use rein::optim::{Adam, AdamConfig};
+use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::AlternatingDualPrimal;
 use rein::{Cmp, CmpState, ConstrainedOptimizer, Constraint, ConstraintState, Constraints};
 use rein_nn::gait::{Rbf, SimilarityMatrix, divergence};
@@ -15,6 +16,8 @@ use rein_testing::problems::Point;
 
 const N: usize = 12;
 const EPS: f64 = 0.05;
+const PLR: f64 = 1.0;
+const DLR: f64 = 1.0;
 
 struct CheapButClose {
     k: SimilarityMatrix,
@@ -60,14 +63,14 @@ fn minimise_a_cost_subject_to_a_gait_divergence_bound() {
         .add(Constraint::inequality("gait", 1))
         .unwrap();
     let mut opt = AlternatingDualPrimal::new(
-        Adam::new(AdamConfig::new(0.02)).unwrap(),
-        DualSgd::new(1.0).unwrap(),
+        Sgd::new(SgdConfig::new(PLR)).unwrap(),
+        DualSgd::new(DLR).unwrap(),
         constraints,
     )
     .unwrap();
     // Start at q = p (theta = log p): feasible, cost 0.5.
     let mut model = Point::new(&p.iter().map(|v| v.ln()).collect::<Vec<_>>());
-    for _ in 0..4000 {
+    for _ in 0..3000 {
         opt.step(&mut problem, &mut model, &()).unwrap();
     }
     let q = host(&softmax(constant(&model.values()), 0));
@@ -79,9 +82,9 @@ fn minimise_a_cost_subject_to_a_gait_divergence_bound() {
         .get("gait")
         .and_then(|c| c.multipliers())
         .unwrap()[0];
-    // Feasible and active: D within 2 % of eps.
-    assert!((d - EPS).abs() < 0.02 * EPS, "D = {d}, eps = {EPS}");
-    assert!(cost_q < cost_p - 0.05, "cost {cost_q} vs {cost_p} at q = p");
+    // Feasible and active: D within 0.1 % of eps.
+    assert!((d - EPS).abs() < 1e-3 * EPS, "D = {d}, eps = {EPS}");
+    assert!(cost_q < cost_p - 0.04, "cost {cost_q} vs {cost_p} at q = p");
     assert!(lambda > 0.0, "multiplier {lambda}");
     // The unconstrained minimum (all mass on grid point 0, cost 0) violates the bound.
     let mut dirac = vec![1e-9; N];

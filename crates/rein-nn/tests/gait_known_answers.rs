@@ -81,8 +81,8 @@ fn identity_kernel_gives_shannon_and_renyi_entropy() {
 
 #[test]
 fn identity_kernel_gives_kl() {
-    let p = [0.5, 0.3, 0.2, 0.0];
-    let q = [0.1, 0.4, 0.25, 0.25];
+    let p: [f64; 4] = [0.5, 0.3, 0.2, 0.0];
+    let q: [f64; 4] = [0.1, 0.4, 0.25, 0.25];
     let k = identity(4);
     let kl: f64 = p
         .iter()

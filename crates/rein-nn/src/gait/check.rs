@@ -66,6 +66,6 @@ pub fn check_points(
 pub(crate) fn host_values<const D: usize>(t: &Tensor<D>) -> Vec<f64> {
     t.to_data()
         .convert::<f64>()
-        .into_vec::<f64>()
+        .try_into_vec::<f64>()
         .unwrap_or_default()
 }

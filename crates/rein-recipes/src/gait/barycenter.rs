@@ -130,7 +130,7 @@ pub struct BarycenterImages {
 fn host(t: &Tensor<1>) -> Vec<f64> {
     t.to_data()
         .convert::<f64>()
-        .into_vec::<f64>()
+        .try_into_vec::<f64>()
         .unwrap_or_default()
 }
 

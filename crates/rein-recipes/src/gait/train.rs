@@ -65,7 +65,7 @@ fn host_points(t: Tensor<2>) -> Vec<[f64; 2]> {
     let v = t
         .to_data()
         .convert::<f64>()
-        .into_vec::<f64>()
+        .try_into_vec::<f64>()
         .unwrap_or_default();
     v.chunks_exact(2).map(|c| [c[0], c[1]]).collect()
 }
@@ -73,7 +73,7 @@ fn host_points(t: Tensor<2>) -> Vec<[f64; 2]> {
 fn host_scalar(t: Tensor<1>) -> f64 {
     t.to_data()
         .convert::<f64>()
-        .into_vec::<f64>()
+        .try_into_vec::<f64>()
         .unwrap_or_default()
         .first()
         .copied()
