@@ -7,12 +7,13 @@
 //! right-sided:  q_R = argmin_q 1/N sum_i D^K[p_i || q] = 1/N sum_i p_i   (a Bregman centroid)
 //! ```
 //!
-//! Both are found by Adam on the logits of `q = softmax(theta)` through rein's unconstrained
-//! scheme; the right-sided one is a check (it must land on the arithmetic mean), the
+//! Both are found by Adam (learning rate decayed to 0 by a cosine schedule) on the logits of
+//! `q = softmax(theta)` through rein's unconstrained scheme; the right-sided one is a check (it must land on the arithmetic mean), the
 //! left-sided one is the geometry-aware average.
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData, activation::softmax};
+use rein::Schedule;
 use rein::config::{DualConfig, DualKind, OptimizerConfig, PrimalConfig, PrimalKind};
 use rein::scheme::SchemeKind;
 use rein::{Cmp, CmpState, ConstrainedOptimizer, ReinError};
@@ -189,9 +190,16 @@ pub(super) fn barycenters(
             images: tensors.clone(),
             side,
         };
+        // A cosine decay to 0: Adam's normalised steps would otherwise keep q moving by about
+        // `lr` on the float32 rounding noise of a flat optimum.
+        let mut primal = PrimalConfig::new(PrimalKind::Adam, config.barycenter_lr);
+        primal.schedule = Some(Schedule::Cosine {
+            steps: config.barycenter_steps as u64,
+            min: 0.0,
+        });
         let optimizer = OptimizerConfig {
             scheme: SchemeKind::Unconstrained,
-            primal: PrimalConfig::new(PrimalKind::Adam, config.barycenter_lr),
+            primal,
             dual: DualConfig::new(DualKind::Sgd, 1.0),
             constraints: Default::default(),
         };

@@ -95,7 +95,7 @@ pub struct GaitConfig {
     pub barycenter_sigma: f64,
     /// Adam steps of each barycenter.
     pub barycenter_steps: usize,
-    /// Adam learning rate of the barycenter logits.
+    /// Adam learning rate of the barycenter logits (decayed to 0 by a cosine schedule).
     pub barycenter_lr: f64,
     /// The right-sided barycenter counts as the mean when no pixel differs by more than this
     /// fraction of the mean's largest pixel.

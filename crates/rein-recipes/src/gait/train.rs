@@ -1,7 +1,7 @@
 //! The generator-fitting loop: for every data set, one generator trained with GAIT and one
 //! with MMD, in lockstep on the same data batches and the same input noise.
 
-use burn::module::AutodiffModule;
+use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use rein::ConstrainedOptimizer;
 use rein::config::{DualConfig, DualKind, OptimizerConfig, PrimalConfig, PrimalKind};
