@@ -133,7 +133,7 @@ impl Report for GaitConfig {
                 .collect();
             plot_series(
                 &out.join("quality.png"),
-                "rein gait: headline figure (ring: mean nearest-mode distance; swiss roll: Chamfer), lower is better",
+                "rein gait: headline figure over training (lower is better)",
                 &refs,
                 &[],
             )?;
