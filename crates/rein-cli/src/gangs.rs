@@ -11,7 +11,7 @@ use anyhow::Result;
 use clap::Args;
 use rein_recipes::gangs::{GangsConfig, GangsOutcome};
 
-use crate::report::{Align, Table, plot_scatter_panels, plot_series, write_atomic};
+use crate::report::{Align, ScatterPanel, Table, plot_scatter_panels, plot_series, write_atomic};
 use crate::runner::{self, Overrides, Report, RunFlags, execute, exit_on};
 
 /// Options of `rein gangs`; each overrides the same key of `--config`.
@@ -85,31 +85,48 @@ impl Report for GangsConfig {
         }
         write_atomic(&out.join("iterations.csv"), csv.as_bytes())?;
         let ring = self.ring();
-        let means: Vec<(f64, f64)> = (0..ring.modes)
-            .map(|k| {
-                let m = ring.mean(k);
-                (m[0], m[1])
-            })
-            .collect();
+        let means: Vec<[f64; 2]> = (0..ring.modes).map(|k| ring.mean(k)).collect();
+        let points = |flat: &[f32]| -> Vec<[f64; 2]> {
+            flat.chunks_exact(2)
+                .map(|p| [f64::from(p[0]), f64::from(p[1])])
+                .collect()
+        };
+        let data = points(&outcome.data_samples);
+        let gangs = points(&outcome.gangs_samples);
+        let plain = points(&outcome.plain_samples);
         let gangs_title = format!("GANGs mixture: {} modes", m.gangs.coverage.modes_covered);
         let plain_title = m
             .plain
             .as_ref()
             .map(|p| format!("plain GAN: {} modes", p.coverage.modes_covered));
+        let data_layers = [("data", data.as_slice()), ("mode means", means.as_slice())];
+        let gangs_layers = [
+            ("data", data.as_slice()),
+            ("GANGs", gangs.as_slice()),
+            ("mode means", means.as_slice()),
+        ];
+        let plain_layers = [
+            ("data", data.as_slice()),
+            ("plain GAN", plain.as_slice()),
+            ("mode means", means.as_slice()),
+        ];
         let mut panels = vec![
-            ("data", outcome.data_samples.as_slice()),
-            (gangs_title.as_str(), outcome.gangs_samples.as_slice()),
+            ScatterPanel {
+                title: "data",
+                layers: &data_layers,
+            },
+            ScatterPanel {
+                title: &gangs_title,
+                layers: &gangs_layers,
+            },
         ];
         if let Some(t) = &plain_title {
-            panels.push((t.as_str(), outcome.plain_samples.as_slice()));
+            panels.push(ScatterPanel {
+                title: t,
+                layers: &plain_layers,
+            });
         }
-        plot_scatter_panels(
-            &out.join("samples.png"),
-            "rein gangs: samples (crosses: the mode means)",
-            &panels,
-            &means,
-            1.5 * self.radius,
-        )?;
+        plot_scatter_panels(&out.join("samples.png"), "rein gangs: samples", &panels)?;
         let pts = |f: fn(&rein_recipes::gangs::pnm::PnmIteration) -> f64| -> Vec<(f64, f64)> {
             m.iterations
                 .iter()

@@ -5,6 +5,7 @@ mod demo;
 mod fairness;
 mod feasible;
 mod fetch;
+mod gait;
 mod gangs;
 mod l0onie;
 mod norms;
@@ -38,6 +39,8 @@ enum Command {
     /// Balancing Act: prune a classifier, then fine-tune it with every group's excess
     /// accuracy loss bounded (CEAG), against NFT and EL.
     Fairness(fairness::FairnessArgs),
+    /// GAIT divergence as a loss: 2-D generators against MMD, and digit barycenters.
+    Gait(gait::GaitArgs),
     /// Shampoo vs Adam vs SGD on the digits MLP: loss curves, accuracy, time per step.
     Optimizers(optimizers::OptimizersArgs),
     /// Controlled sparsity: train an L0-gated MLP to a density target by constraint.
@@ -86,6 +89,7 @@ fn main() -> anyhow::Result<()> {
         Command::Recall(args) => recall::run(&args)?,
         Command::Feasible(args) => feasible::run(&args)?,
         Command::Fairness(args) => fairness::run(&args)?,
+        Command::Gait(args) => gait::run(&args)?,
         Command::Optimizers(args) => {
             optimizers::run(&args)?;
         }

@@ -9,6 +9,7 @@ use clap::Args;
 use rein_recipes::experiment::Experiment;
 use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
+use rein_recipes::gait::GaitConfig;
 use rein_recipes::gangs::GangsConfig;
 use rein_recipes::l0onie::L0onieConfig;
 use rein_recipes::recall::RecallConfig;
@@ -59,13 +60,14 @@ impl RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 6] = [
+pub const RECIPES: [&str; 7] = [
     SparsityConfig::NAME,
     L0onieConfig::NAME,
     RecallConfig::NAME,
     FeasibleConfig::NAME,
     FairnessConfig::NAME,
     GangsConfig::NAME,
+    GaitConfig::NAME,
 ];
 
 /// One line of `sweep.json`.
@@ -126,6 +128,7 @@ fn dispatch(
         FeasibleConfig::NAME => run_point::<FeasibleConfig>(table, out, options),
         FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, options),
         GangsConfig::NAME => run_point::<GangsConfig>(table, out, options),
+        GaitConfig::NAME => run_point::<GaitConfig>(table, out, options),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

@@ -12,6 +12,8 @@
 //!   fp16 weights and renderer.
 //! * [`metrics`]: host-side accuracy / recall / precision / confusion matrix and a
 //!   differentiable sigmoid-surrogate recall for constraints.
+//! * [`gait`]: the GAIT similarity-sensitive entropy and divergence (Gallego-Posada et al.
+//!   2020), differentiable, for losses and constraints.
 //! * [`error`]: the crate's [`DataError`].
 //!
 //! ```
@@ -38,6 +40,7 @@
 
 pub mod data;
 pub mod error;
+pub mod gait;
 pub mod l0;
 pub mod metrics;
 pub mod model;

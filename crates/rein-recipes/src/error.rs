@@ -33,6 +33,9 @@ pub enum RecipeError {
     /// A data set could not be loaded.
     #[error(transparent)]
     Data(#[from] rein_nn::DataError),
+    /// A GAIT quantity got a bad argument (e.g. a generator produced non-finite points).
+    #[error(transparent)]
+    Gait(#[from] rein_nn::gait::GaitError),
     /// The compressed-image codec failed.
     #[error(transparent)]
     Coin(#[from] rein_coin::CoinError),

@@ -12,6 +12,7 @@
 //! | [`recall`] | a recall floor on one class (proxy constraints, Cotter et al. 2019) |
 //! | [`feasible`] | Feasible Learning: one constraint per training sample (Ramirez et al. 2025) |
 //! | [`fairness`] | Balancing Act: a bound on every group's excess accuracy loss after pruning (Hashemizadeh et al. 2024), with NFT and EL baselines |
+//! | [`gait`] | GAIT divergence as a loss: 2-D generators against MMD, digit barycenters (Gallego-Posada et al. 2020) |
 //!
 //! Every configuration reads from TOML with the recipe's defaults at every level
 //! ([`recipe::from_table`]); [`experiment`] reads the experiment files of `rein run` and expands
@@ -32,6 +33,7 @@ pub mod eval;
 pub mod experiment;
 pub mod fairness;
 pub mod feasible;
+pub mod gait;
 pub mod gangs;
 pub mod history;
 pub mod l0onie;

@@ -24,5 +24,5 @@ pub use plot::{Panel, plot_panel, plot_series, plot_two_panel};
 pub use progress::{Bars, progress_bar};
 pub use rein_coin::write_atomic;
 pub use rein_recipes::History;
-pub use scatter::plot_scatter_panels;
+pub use scatter::{ScatterPanel, plot_scatter_panels, write_image_grid};
 pub use table::{Align, Table};

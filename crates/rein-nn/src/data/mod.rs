@@ -7,6 +7,7 @@
 mod batcher;
 mod dataset;
 mod digits;
+pub mod generative;
 mod grouped;
 pub mod idx;
 mod mnist;
