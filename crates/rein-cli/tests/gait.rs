@@ -41,8 +41,15 @@ fn small_run_writes_its_reports_and_exits_2_on_a_missed_claim() {
         stdout.contains("Constraints NOT met") && stdout.contains("barycenter"),
         "{stdout}"
     );
-    let accepted = run(&["--accept-infeasible"]);
-    assert!(accepted.status.success());
+    // The folder holds the missed run now: replacing it needs --force.
+    let refused = run(&["--accept-infeasible"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let accepted = run(&["--accept-infeasible", "--force"]);
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
     for name in [
         "config.toml",
         "metrics.json",
