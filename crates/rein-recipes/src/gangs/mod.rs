@@ -19,7 +19,7 @@
 //! use rein_recipes::{Silent, gangs::GangsConfig};
 //! let config = GangsConfig { iterations: 3, br_steps: 30, ..GangsConfig::default() };
 //! let outcome = rein_recipes::gangs::run(&config, &mut Silent)?;
-//! println!("{} modes", outcome.metrics.gangs.modes_covered);
+//! println!("{} modes", outcome.metrics.gangs.coverage.modes_covered);
 //! # Ok::<(), rein_recipes::RecipeError>(())
 //! ```
 
