@@ -5,6 +5,7 @@
 //! same arguments give the same data on every run.
 
 use super::Dataset;
+use super::synthetic::check_scale;
 use crate::error::DataError;
 use crate::rng;
 
@@ -100,17 +101,6 @@ fn check_count(n_samples: usize) -> Result<(), DataError> {
         })
     } else {
         Ok(())
-    }
-}
-
-fn check_scale(name: &'static str, v: f64) -> Result<(), DataError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(())
-    } else {
-        Err(DataError::InvalidArgument {
-            name,
-            reason: format!("{v} is not a finite non-negative number"),
-        })
     }
 }
 

@@ -102,7 +102,8 @@ pub fn gaussian_mixture(
     Dataset::new(features, labels, dim, counts.len())
 }
 
-fn check_scale(name: &'static str, v: f64) -> Result<(), DataError> {
+/// A finite, non-negative scale parameter, else an error naming it.
+pub(super) fn check_scale(name: &'static str, v: f64) -> Result<(), DataError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
