@@ -45,6 +45,7 @@ pub mod l0;
 pub mod metrics;
 pub mod model;
 mod rng;
+mod simd;
 pub mod siren;
 
 pub use data::{

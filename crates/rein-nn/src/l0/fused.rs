@@ -35,6 +35,9 @@ use wide::f32x8;
 
 use super::hard_concrete::{BETA, GAMMA, GateRng, ZETA, zero_shift};
 
+/// Noise values drawn per block in [`sample`] (a stack buffer of 8 KiB).
+const NOISE_BLOCK: usize = 1024;
+
 /// `|x|` beyond which `sigmoid(x)` is 0 or 1 to double precision; also keeps `exp` finite.
 const SIGMOID_SATURATION: f64 = 40.0;
 
@@ -64,29 +67,33 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x.clamp(-SIGMOID_SATURATION, SIGMOID_SATURATION)).exp())
 }
 
-/// `sigmoid` on eight `f32` lanes (`wide`'s polynomial `exp`, within a few ulp of `f32`).
-#[inline]
+/// `sigmoid` on eight `f32` lanes (the Cephes `exp` of `simd_math`, within a few ulp of `f32`).
+#[inline(always)]
 fn sigmoid8(x: f32x8) -> f32x8 {
     let limit = SIGMOID_SATURATION as f32;
     let x = x.max(f32x8::splat(-limit)).min(f32x8::splat(limit));
-    f32x8::splat(1.0) / (f32x8::splat(1.0) + (-x).exp())
+    let e = f32x8::from(super::simd_math::exp8((-x).into()));
+    f32x8::splat(1.0) / (f32x8::splat(1.0) + e)
 }
 
-/// Runs `kernel` over `x` eight lanes at a time (the tail padded with zeros) and hands each
-/// output lane group to `emit` with the number of valid lanes.
-fn for_each8(x: &[f32], mut kernel: impl FnMut(f32x8, usize)) {
-    let mut chunks = x.chunks_exact(8);
-    for c in &mut chunks {
-        kernel(f32x8::from(<[f32; 8]>::try_from(c).expect("8 lanes")), 8);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
+/// The eight lanes of `x` starting at `start` (past the end padded with zeros) and how many
+/// of them are valid.
+#[inline(always)]
+fn lanes8(x: &[f32], start: usize) -> (f32x8, usize) {
+    let rest = &x[start..];
+    if rest.len() >= 8 {
+        (
+            f32x8::from(<[f32; 8]>::try_from(&rest[..8]).expect("8 lanes")),
+            8,
+        )
+    } else {
         let mut pad = [0.0f32; 8];
         pad[..rest.len()].copy_from_slice(rest);
-        kernel(f32x8::from(pad), rest.len());
+        (f32x8::from(pad), rest.len())
     }
 }
 
+#[inline(always)]
 fn push_lanes(out: &mut Vec<f32>, v: f32x8, valid: usize) {
     let a: [f32; 8] = v.into();
     out.extend_from_slice(&a[..valid]);
@@ -109,31 +116,16 @@ pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor
     // The noise is drawn in row-major element order, exactly as the unfused form does.
     let (value, slope) = match host_values(&log_alpha) {
         Host::F32(la) => {
-            // f32 tensors: noise rounded to f32 and added in f32, as the unfused form does.
-            let x: Vec<f32> = la.iter().map(|a| rng.logistic_noise() as f32 + a).collect();
-            let (inv_beta, span8, gamma8) = (
-                f32x8::splat((1.0 / BETA) as f32),
-                f32x8::splat(span as f32),
-                f32x8::splat(gamma as f32),
-            );
-            let (zero, one) = (f32x8::splat(0.0), f32x8::splat(1.0));
-            let mut z = Vec::with_capacity(x.len());
-            let mut slope = Vec::with_capacity(x.len());
-            for_each8(&x, |x, valid| {
-                let s = sigmoid8(x * inv_beta);
-                let bar = s * span8 + gamma8;
-                push_lanes(&mut z, bar.max(zero).min(one), valid);
-                let inside = bar.simd_gt(zero) & bar.simd_lt(one);
-                let d = span8 * inv_beta * s * (one - s);
-                push_lanes(&mut slope, inside.bitselect(d, zero), valid);
-            });
+            let (z, slope) = crate::simd::dispatch(SampleF32 { la: &la, rng });
             (tensor_like(z, &log_alpha), tensor_like(slope, &log_alpha))
         }
         Host::F64(la) => {
             let mut z = Vec::with_capacity(la.len());
             let mut slope = Vec::with_capacity(la.len());
-            for a in la {
-                let s = sigmoid((rng.logistic_noise() + a) / BETA);
+            let mut noise = vec![0.0; la.len()];
+            rng.fill_logistic_noise(&mut noise);
+            for (a, n) in la.into_iter().zip(noise) {
+                let s = sigmoid((n + a) / BETA);
                 let bar = s * span + gamma;
                 z.push(bar.clamp(0.0, 1.0));
                 let inside = bar > 0.0 && bar < 1.0;
@@ -159,15 +151,7 @@ pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
     let shift = zero_shift();
     let (total, slope) = match host_values(&log_alpha) {
         Host::F32(la) => {
-            let (shift8, one) = (f32x8::splat(shift as f32), f32x8::splat(1.0));
-            let mut total = 0.0f64;
-            let mut slope = Vec::with_capacity(la.len());
-            for_each8(&la, |a, valid| {
-                let p = sigmoid8(a - shift8);
-                let lanes: [f32; 8] = p.into();
-                total += lanes[..valid].iter().map(|&v| f64::from(v)).sum::<f64>();
-                push_lanes(&mut slope, p * (one - p), valid);
-            });
+            let (total, slope) = crate::simd::dispatch(ExpectedL0F32 { la: &la, shift });
             (total, tensor_like(slope, &log_alpha))
         }
         Host::F64(la) => {
@@ -189,6 +173,85 @@ pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
     value + (lin.clone() - lin.detach())
 }
 
+/// The `f32` gate sample and its slope `dz/dlog_alpha` (see [`sample`]), inlined into a
+/// dispatched kernel (`crate::simd`). The noise is rounded to `f32` and added in `f32`, as the
+/// unfused form does.
+struct SampleF32<'a> {
+    la: &'a [f32],
+    rng: &'a mut GateRng,
+}
+
+impl crate::simd::Kernel for SampleF32<'_> {
+    type Output = (Vec<f32>, Vec<f32>);
+
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        sample_f32(self.la, self.rng)
+    }
+}
+
+#[inline(always)]
+fn sample_f32(la: &[f32], rng: &mut GateRng) -> (Vec<f32>, Vec<f32>) {
+    let (span, gamma) = (ZETA - GAMMA, GAMMA);
+    let mut x = Vec::with_capacity(la.len());
+    let mut noise = [0.0f64; NOISE_BLOCK];
+    for block in la.chunks(NOISE_BLOCK) {
+        let noise = &mut noise[..block.len()];
+        rng.fill_logistic_noise_inline(noise);
+        x.extend(block.iter().zip(noise.iter()).map(|(a, n)| *n as f32 + a));
+    }
+    let (inv_beta, span8, gamma8) = (
+        f32x8::splat((1.0 / BETA) as f32),
+        f32x8::splat(span as f32),
+        f32x8::splat(gamma as f32),
+    );
+    let (zero, one) = (f32x8::splat(0.0), f32x8::splat(1.0));
+    let mut z = Vec::with_capacity(x.len());
+    let mut slope = Vec::with_capacity(x.len());
+    // A plain loop, not a closure: the body must be inlined into the dispatched kernel.
+    for start in (0..x.len()).step_by(8) {
+        let (x, valid) = lanes8(&x, start);
+        let s = sigmoid8(x * inv_beta);
+        let bar = s * span8 + gamma8;
+        push_lanes(&mut z, bar.max(zero).min(one), valid);
+        let inside = bar.simd_gt(zero) & bar.simd_lt(one);
+        let d = span8 * inv_beta * s * (one - s);
+        push_lanes(&mut slope, inside.bitselect(d, zero), valid);
+    }
+    (z, slope)
+}
+
+/// The `f32` expected-L0 terms `p = sigmoid(log_alpha - shift)`: their sum in `f64` and the
+/// slopes `p (1 - p)`, inlined into a dispatched kernel (`crate::simd`).
+struct ExpectedL0F32<'a> {
+    la: &'a [f32],
+    shift: f64,
+}
+
+impl crate::simd::Kernel for ExpectedL0F32<'_> {
+    type Output = (f64, Vec<f32>);
+
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        expected_l0_f32(self.la, self.shift)
+    }
+}
+
+#[inline(always)]
+fn expected_l0_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
+    let (shift8, one) = (f32x8::splat(shift as f32), f32x8::splat(1.0));
+    let mut total = 0.0f64;
+    let mut slope = Vec::with_capacity(la.len());
+    for start in (0..la.len()).step_by(8) {
+        let (a, valid) = lanes8(la, start);
+        let p = sigmoid8(a - shift8);
+        let lanes: [f32; 8] = p.into();
+        total += lanes[..valid].iter().map(|&v| f64::from(v)).sum::<f64>();
+        push_lanes(&mut slope, p * (one - p), valid);
+    }
+    (total, slope)
+}
+
 #[cfg(test)]
 mod tests {
     use burn::tensor::Device;
@@ -197,6 +260,58 @@ mod tests {
     use crate::l0::hard_concrete::{expected_l0, sample_unfused};
     use rein_testing::device::host;
     use rein_testing::linalg::max_abs_diff;
+
+    /// The kernels give the same bits through the AVX2 + FMA dispatch as in the baseline
+    /// build (`crate::simd`): a binary's results do not depend on the CPU it runs on.
+    #[test]
+    fn dispatched_and_baseline_kernels_agree_bit_for_bit() {
+        let la: Vec<f32> = (0..1029)
+            .map(|i| ((i * 37) % 200) as f32 / 20.0 - 5.0)
+            .collect();
+        let (mut r1, mut r2) = (GateRng::new(4), GateRng::new(4));
+        let dispatched = crate::simd::dispatch(SampleF32 {
+            la: &la,
+            rng: &mut r1,
+        });
+        let baseline = crate::simd::baseline(SampleF32 {
+            la: &la,
+            rng: &mut r2,
+        });
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&dispatched.0), bits(&baseline.0));
+        assert_eq!(bits(&dispatched.1), bits(&baseline.1));
+        let shift = zero_shift();
+        let dispatched = crate::simd::dispatch(ExpectedL0F32 { la: &la, shift });
+        let baseline = crate::simd::baseline(ExpectedL0F32 { la: &la, shift });
+        assert_eq!(dispatched.0.to_bits(), baseline.0.to_bits());
+        assert_eq!(bits(&dispatched.1), bits(&baseline.1));
+    }
+
+    /// The batched noise equals one draw at a time, and `logit` stays within a few ulp of
+    /// `ln u - ln(1 - u)` in libm.
+    #[test]
+    fn batched_noise_matches_single_draws_and_libm() {
+        let mut batched = vec![0.0; 1027];
+        GateRng::new(11).fill_logistic_noise(&mut batched);
+        let mut single = GateRng::new(11);
+        let mut uniforms = GateRng::new(11);
+        for &b in &batched {
+            assert_eq!(b.to_bits(), single.logistic_noise().to_bits());
+            let u = uniforms.uniform();
+            let libm = u.ln() - (1.0 - u).ln();
+            assert!(
+                (b - libm).abs() <= 1e-13 * libm.abs().max(1e-3),
+                "{b} vs {libm} at u = {u}"
+            );
+        }
+        let mut baseline = vec![0.0; 1027];
+        let mut rng = GateRng::new(11);
+        crate::simd::baseline(crate::l0::hard_concrete::FillNoise {
+            rng: &mut rng,
+            out: &mut baseline,
+        });
+        assert_eq!(batched, baseline);
+    }
 
     /// The f32 device with the tolerance of f32 rounding. (The flex dtype setting is global to
     /// the process, so the f64 case lives in `tests/fused_f64.rs`, its own test binary.)

@@ -37,6 +37,7 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Tensor, TensorData};
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
+use wide::f64x4;
 
 use crate::rng;
 
@@ -105,9 +106,8 @@ pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor
 /// tested against; same noise, same order).
 pub fn sample_unfused<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor<D> {
     let shape = log_alpha.shape();
-    let noise: Vec<f64> = (0..shape.num_elements())
-        .map(|_| rng.logistic_noise())
-        .collect();
+    let mut noise = vec![0.0; shape.num_elements()];
+    rng.fill_logistic_noise(&mut noise);
     let noise = Tensor::<D>::from_data(
         TensorData::new(noise, shape).convert_dtype(log_alpha.dtype()),
         &log_alpha.device(),
@@ -229,15 +229,71 @@ impl GateRng {
     }
 
     /// One `u ~ U(EPS, 1 - EPS)` (53 random bits).
+    #[inline]
     pub fn uniform(&mut self) -> f64 {
         EPS + (1.0 - 2.0 * EPS) * rng::unit_f64(&mut self.inner)
     }
 
-    /// One standard logistic variable `ln u - ln(1 - u)` with `u` from [`GateRng::uniform`].
+    /// One standard logistic variable `logit(u) = ln(u / (1 - u))` with `u` from
+    /// [`GateRng::uniform`] (see [`logit`] for how it is evaluated).
     pub fn logistic_noise(&mut self) -> f64 {
-        let u = self.uniform();
-        u.ln() - (1.0 - u).ln()
+        logit(self.uniform())
     }
+
+    /// Fills `out` with standard logistic variables: the same values, in the same order, as
+    /// `out.len()` calls of [`GateRng::logistic_noise`], four at a time.
+    pub fn fill_logistic_noise(&mut self, out: &mut [f64]) {
+        crate::simd::dispatch(FillNoise { rng: self, out });
+    }
+
+    /// The body of [`GateRng::fill_logistic_noise`], inlined into the callers' dispatched
+    /// kernels (see `crate::simd`).
+    #[inline(always)]
+    pub(crate) fn fill_logistic_noise_inline(&mut self, out: &mut [f64]) {
+        let mut chunks = out.chunks_exact_mut(4);
+        for c in &mut chunks {
+            let u = [
+                self.uniform(),
+                self.uniform(),
+                self.uniform(),
+                self.uniform(),
+            ];
+            c.copy_from_slice(&logit4(f64x4::from(u)).to_array());
+        }
+        for v in chunks.into_remainder() {
+            *v = self.logistic_noise();
+        }
+    }
+}
+
+/// [`GateRng::fill_logistic_noise`] as a dispatched kernel (`crate::simd`).
+pub(crate) struct FillNoise<'a> {
+    pub(crate) rng: &'a mut GateRng,
+    pub(crate) out: &'a mut [f64],
+}
+
+impl crate::simd::Kernel for FillNoise<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        self.rng.fill_logistic_noise_inline(self.out);
+    }
+}
+
+/// `logit(u) = ln(u / (1 - u))` on four lanes with the Cephes `ln` of `simd_math` (within about
+/// one ulp of libm's). One logarithm per value instead of the two of `ln u - ln(1 - u)`: the noise
+/// of an unstructured L0 layer is drawn once per weight and step, and the two libm logarithms
+/// were 15 % of an MNIST L0 MLP training step (`perf`, BENCHMARKS.md).
+#[inline(always)]
+fn logit4(u: f64x4) -> f64x4 {
+    f64x4::from(super::simd_math::ln4((u / (f64x4::ONE - u)).to_array()))
+}
+
+/// `logit(u) = ln(u / (1 - u))`, bit for bit the value a lane of the four-lane kernel gives, so
+/// that [`GateRng::logistic_noise`] and [`GateRng::fill_logistic_noise`] agree exactly.
+pub fn logit(u: f64) -> f64 {
+    logit4(f64x4::splat(u)).to_array()[0]
 }
 
 /// The initial mean of `log_alpha` for an initial drop rate `d`: `ln((1 - d) / d)`, so that
@@ -299,9 +355,10 @@ pub mod host {
     }
 
     /// The gate for a given uniform draw `u` in `(0, 1)`:
-    /// `clamp(sigmoid((ln u - ln(1 - u) + log_alpha) / beta) (zeta - gamma) + gamma, 0, 1)`.
+    /// `clamp(sigmoid((ln u - ln(1 - u) + log_alpha) / beta) (zeta - gamma) + gamma, 0, 1)`, the
+    /// noise evaluated as [`logit`](super::logit) does.
     pub fn gate_from_uniform(log_alpha: f64, u: f64) -> f64 {
-        stretch_and_rectify(sigmoid((u.ln() - (1.0 - u).ln() + log_alpha) / BETA))
+        stretch_and_rectify(sigmoid((super::logit(u) + log_alpha) / BETA))
     }
 
     /// The median gate `clamp(sigmoid(log_alpha / beta) (zeta - gamma) + gamma, 0, 1)`.

@@ -39,6 +39,7 @@ pub mod fused;
 pub mod hard_concrete;
 pub mod linear;
 pub mod purge;
+mod simd_math;
 
 pub use conv2d::{ConvGateStructure, L0Conv2d, L0Conv2dConfig, PurgedConv2d};
 pub use hard_concrete::{GateRng, GateRngState, TestGate, host};
