@@ -104,13 +104,19 @@ impl CommonArgs {
     }
 }
 
-/// Threads the device computes with. The flex device is built without burn-flex's `rayon`
-/// feature (see docs/cpu_options.md), so it always runs on one thread; LibTorch uses
+/// Threads the device computes with. The default flex device is built without burn-flex's
+/// `rayon` feature (see docs/cpu_options.md), so it runs on one thread unless rein-bench is
+/// built with `--features threads`; LibTorch uses
 /// `OMP_NUM_THREADS` (bench/build_tch.sh copies `RAYON_NUM_THREADS` into it), else all cores.
 pub fn compute_threads(device: DeviceKind) -> usize {
     let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
     let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
     match device {
+        // Built with `--features threads`: burn-flex's rayon pool (RAYON_NUM_THREADS, else
+        // every core) runs the large matmuls.
+        DeviceKind::Flex if cfg!(feature = "threads") => {
+            var("RAYON_NUM_THREADS").unwrap_or_else(cores)
+        }
         DeviceKind::Flex => 1,
         _ => var("OMP_NUM_THREADS")
             .or_else(|| var("RAYON_NUM_THREADS"))

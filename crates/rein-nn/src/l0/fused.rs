@@ -240,15 +240,21 @@ impl crate::simd::Kernel for ExpectedL0F32<'_> {
 #[inline(always)]
 fn expected_l0_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
     let (shift8, one) = (f32x8::splat(shift as f32), f32x8::splat(1.0));
-    let mut total = 0.0f64;
+    // Eight f64 partial sums (one per lane; padded lanes add 0), combined at the end: a
+    // single running sum would serialise on the add latency.
+    let mut partial = [0.0f64; 8];
     let mut slope = Vec::with_capacity(la.len());
     for start in (0..la.len()).step_by(8) {
         let (a, valid) = lanes8(la, start);
         let p = sigmoid8(a - shift8);
         let lanes: [f32; 8] = p.into();
-        total += lanes[..valid].iter().map(|&v| f64::from(v)).sum::<f64>();
+        for (k, (acc, &v)) in partial.iter_mut().zip(&lanes).enumerate() {
+            *acc += if k < valid { f64::from(v) } else { 0.0 };
+        }
         push_lanes(&mut slope, p * (one - p), valid);
     }
+    let total = ((partial[0] + partial[4]) + (partial[2] + partial[6]))
+        + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
     (total, slope)
 }
 
