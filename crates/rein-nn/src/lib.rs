@@ -39,9 +39,11 @@
 //! are reproducible bit for bit on one platform and independent of thread scheduling.
 
 pub mod data;
+pub mod eman;
 pub mod error;
 pub mod gait;
 pub mod l0;
+pub mod mesh;
 pub mod metrics;
 pub mod model;
 mod rng;

@@ -33,6 +33,7 @@ pub mod eval;
 pub mod experiment;
 pub mod fairness;
 pub mod feasible;
+pub mod eman;
 pub mod gait;
 pub mod gangs;
 pub mod history;
