@@ -75,8 +75,14 @@ fn file_stem(name: &str) -> String {
     base.replace(':', "-")
 }
 
+type OwnedLayers = Vec<(String, Vec<[f64; 2]>)>;
+
+fn as_layers(l: &OwnedLayers) -> Vec<(&str, &[[f64; 2]])> {
+    l.iter().map(|(n, p)| (n.as_str(), p.as_slice())).collect()
+}
+
 fn panels(r: &Rendering, out: &Path, segments: usize) -> Result<()> {
-    let layers = |labels: &[usize]| -> Vec<(String, Vec<[f64; 2]>)> {
+    let layers = |labels: &[usize]| -> OwnedLayers {
         let mut v = vec![("mesh".to_string(), r.points.clone())];
         for s in 0..segments {
             let pts: Vec<[f64; 2]> = r
@@ -96,12 +102,7 @@ fn panels(r: &Rendering, out: &Path, segments: usize) -> Result<()> {
     let truth = layers(&r.truth);
     let eman = layers(&r.eman);
     let base = layers(&r.baseline);
-    let refs = |l: &[(String, Vec<[f64; 2]>)]| -> Vec<(String, Vec<[f64; 2]>)> { l.to_vec() };
-    let (t, e, b) = (refs(&truth), refs(&eman), refs(&base));
-    let as_layers = |l: &[(String, Vec<[f64; 2]>)]| -> Vec<(&str, &[[f64; 2]])> {
-        l.iter().map(|(n, p)| (n.as_str(), p.as_slice())).collect()
-    };
-    let (lt, le, lb) = (as_layers(&t), as_layers(&e), as_layers(&b));
+    let (lt, le, lb) = (as_layers(&truth), as_layers(&eman), as_layers(&base));
     let eman_title = format!("EMAN on a transformed copy ({:.0}%)", 100.0 * acc(&r.eman));
     let base_title = format!("xyz baseline, same copy ({:.0}%)", 100.0 * acc(&r.baseline));
     plot_scatter_panels(

@@ -1,13 +1,13 @@
 //! Training EMAN and the `xyz` baseline in lockstep on the same noisy canonical copies, then
 //! measuring both on the train meshes and on canonical and transformed test copies.
 
-use burn::module::{AutodiffModule, Module};
+use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use rein::ConstrainedOptimizer;
 use rein::config::{DualConfig, DualKind, OptimizerConfig, PrimalConfig, PrimalKind};
 use rein::optim::PrimalOptimizer;
 use rein::scheme::{Scheme, SchemeKind};
-use rein_nn::eman::{Eman, EmanConfig as NetConfig, XyzGraphNet};
+use rein_nn::eman::{EmanConfig as NetConfig, XyzGraphNet};
 use rein_nn::mesh::Similarity;
 
 use super::data::{Sample, TaskMesh};
@@ -58,7 +58,7 @@ fn predictions(logits: Tensor<2>) -> Vec<usize> {
         .argmax(1)
         .into_data()
         .convert::<i64>()
-        .to_vec::<i64>()
+        .try_to_vec::<i64>()
         .unwrap_or_default()
         .into_iter()
         .map(|v| v as usize)
