@@ -71,7 +71,11 @@ pub fn run(args: &EmanArgs) -> Result<()> {
 }
 
 fn file_stem(name: &str) -> String {
-    let base = name.rsplit('/').next().unwrap_or(name).trim_end_matches(".off");
+    let base = name
+        .rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches(".off");
     base.replace(':', "-")
 }
 
@@ -144,11 +148,21 @@ impl Report for EmanConfig {
 
     fn print_summary(&self, outcome: &EmanOutcome) {
         let m = &outcome.metrics;
-        let mut t = Table::new(["model", "params", "train", "canonical test", "transformed test", "drop"]);
+        let mut t = Table::new([
+            "model",
+            "params",
+            "train",
+            "canonical test",
+            "transformed test",
+            "drop",
+        ]);
         for c in 1..6 {
             t = t.align(c, Align::Right);
         }
-        for (name, a, p) in [("EMAN", &m.eman, m.parameters.0), ("xyz baseline", &m.baseline, m.parameters.1)] {
+        for (name, a, p) in [
+            ("EMAN", &m.eman, m.parameters.0),
+            ("xyz baseline", &m.baseline, m.parameters.1),
+        ] {
             t.add_row([
                 name.to_string(),
                 p.to_string(),
@@ -158,8 +172,16 @@ impl Report for EmanConfig {
                 format!("{:.3}", a.drop()),
             ]);
         }
-        let meshes: Vec<String> = m.meshes.iter().map(|(n, v)| format!("{n} ({v} vertices)")).collect();
-        println!("\nmeshes: {}; {} segments each", meshes.join(", "), m.segments);
+        let meshes: Vec<String> = m
+            .meshes
+            .iter()
+            .map(|(n, v)| format!("{n} ({v} vertices)"))
+            .collect();
+        println!(
+            "\nmeshes: {}; {} segments each",
+            meshes.join(", "),
+            m.segments
+        );
         println!("{}", t.render());
     }
 }

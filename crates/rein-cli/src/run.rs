@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use rein_recipes::experiment::Experiment;
 use rein_recipes::eman::EmanConfig;
+use rein_recipes::experiment::Experiment;
 use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
 use rein_recipes::gait::GaitConfig;

@@ -78,7 +78,11 @@ fn small_run_writes_its_reports_and_exits_2_on_a_missed_claim() {
         .arg(&out2)
         .output()
         .unwrap();
-    assert!(via_run.status.success(), "{}", String::from_utf8_lossy(&via_run.stderr));
+    assert!(
+        via_run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&via_run.stderr)
+    );
     assert!(out2.join("metrics.json").is_file());
 }
 
@@ -94,7 +98,10 @@ fn missing_meshes_and_bad_files_are_one_clear_line() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("elephant.off") && err.contains("rein data fetch meshes"), "{err}");
+    assert!(
+        err.contains("elephant.off") && err.contains("rein data fetch meshes"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     let bad = dir.path().join("bad.off");
     std::fs::write(&bad, "OFF\n3 1 0\n0 0 0\n1 0 x\n0 1 0\n3 0 1 2\n").unwrap();
@@ -109,7 +116,10 @@ fn missing_meshes_and_bad_files_are_one_clear_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.off:4") && err.contains("\"x\""), "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    let out = rein().args(["eman", "--segments", "1", "--quiet"]).output().unwrap();
+    let out = rein()
+        .args(["eman", "--segments", "1", "--quiet"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("segments"));
 }

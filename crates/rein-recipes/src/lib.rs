@@ -28,12 +28,12 @@
 
 pub mod data;
 pub mod device;
+pub mod eman;
 pub mod error;
 pub mod eval;
 pub mod experiment;
 pub mod fairness;
 pub mod feasible;
-pub mod eman;
 pub mod gait;
 pub mod gangs;
 pub mod history;

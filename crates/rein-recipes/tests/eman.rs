@@ -42,11 +42,17 @@ fn smoke_run_reports_both_models() {
 
 #[test]
 fn bad_configurations_name_their_key() {
-    let e = from_toml_str::<EmanConfig>("segments = 1").unwrap_err().to_string();
+    let e = from_toml_str::<EmanConfig>("segments = 1")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("segments"), "{e}");
-    let e = from_toml_str::<EmanConfig>("meshes = [\"builtin:cube\"]").unwrap_err().to_string();
+    let e = from_toml_str::<EmanConfig>("meshes = [\"builtin:cube\"]")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("meshes") && e.contains("builtin:bumpy"), "{e}");
-    let e = from_toml_str::<EmanConfig>("lr = -1.0").unwrap_err().to_string();
+    let e = from_toml_str::<EmanConfig>("lr = -1.0")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("lr"), "{e}");
     assert!(EmanConfig::default().validate().is_ok());
 }
@@ -55,9 +61,14 @@ fn bad_configurations_name_their_key() {
 fn missing_meshes_tell_the_fetch_command() {
     let dir = tempfile::tempdir().unwrap();
     let e = load_mesh("elephant", dir.path()).unwrap_err().to_string();
-    assert!(e.contains("elephant.off") && e.contains("rein data fetch meshes"), "{e}");
+    assert!(
+        e.contains("elephant.off") && e.contains("rein data fetch meshes"),
+        "{e}"
+    );
     let bad = dir.path().join("bad.off");
     std::fs::write(&bad, "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 7\n").unwrap();
-    let e = load_mesh(bad.to_str().unwrap(), dir.path()).unwrap_err().to_string();
+    let e = load_mesh(bad.to_str().unwrap(), dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("bad.off:6") && e.contains("out of range"), "{e}");
 }

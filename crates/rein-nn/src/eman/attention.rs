@@ -45,8 +45,22 @@ impl EdgeAttention {
         let edge_in = channels[0] + 2 * channels[1..].iter().sum::<usize>() + 1;
         let vertex_in = channels.iter().sum::<usize>();
         Self {
-            key: init::uniform(edge_in, dim, 1.0 / (edge_in as f64).sqrt(), seed, init::stream(layer, 4, 0), device),
-            query: init::uniform(vertex_in, dim, 1.0 / (vertex_in as f64).sqrt(), seed, init::stream(layer, 4, 1), device),
+            key: init::uniform(
+                edge_in,
+                dim,
+                1.0 / (edge_in as f64).sqrt(),
+                seed,
+                init::stream(layer, 4, 0),
+                device,
+            ),
+            query: init::uniform(
+                vertex_in,
+                dim,
+                1.0 / (vertex_in as f64).sqrt(),
+                seed,
+                init::stream(layer, 4, 1),
+                device,
+            ),
             dim,
         }
     }

@@ -48,16 +48,37 @@ impl XyzGraphNet {
         let b = 1.0 / (width as f64).sqrt();
         let half = b / 2f64.sqrt();
         Self {
-            input: init::uniform(3, width, 1.0 / 3f64.sqrt(), seed, init::stream(0, 6, 0), device),
+            input: init::uniform(
+                3,
+                width,
+                1.0 / 3f64.sqrt(),
+                seed,
+                init::stream(0, 6, 0),
+                device,
+            ),
             input_bias: init::zeros(width, device),
             layers: (0..layers)
                 .map(|l| XyzLayer {
                     own: init::uniform(width, width, half, seed, init::stream(l + 1, 6, 1), device),
-                    neighbours: init::uniform(width, width, half, seed, init::stream(l + 1, 6, 2), device),
+                    neighbours: init::uniform(
+                        width,
+                        width,
+                        half,
+                        seed,
+                        init::stream(l + 1, 6, 2),
+                        device,
+                    ),
                     bias: init::zeros(width, device),
                 })
                 .collect(),
-            readout: init::uniform(width, classes, b, seed, init::stream(layers + 1, 6, 3), device),
+            readout: init::uniform(
+                width,
+                classes,
+                b,
+                seed,
+                init::stream(layers + 1, 6, 3),
+                device,
+            ),
             readout_bias: init::zeros(classes, device),
         }
     }
@@ -69,7 +90,8 @@ impl XyzGraphNet {
         let w = graph.gather_targets(graph.inverse_degree.clone());
         for l in &self.layers {
             let mean = graph.sum_into_targets(graph.gather_sources(h.clone()) * w.clone());
-            h = h.clone() + relu(h.matmul(l.own.val()) + mean.matmul(l.neighbours.val()) + bias(&l.bias));
+            h = h.clone()
+                + relu(h.matmul(l.own.val()) + mean.matmul(l.neighbours.val()) + bias(&l.bias));
         }
         h.matmul(self.readout.val()) + bias(&self.readout_bias)
     }

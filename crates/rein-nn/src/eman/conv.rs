@@ -43,10 +43,19 @@ pub struct ComplexWeight {
 }
 
 impl ComplexWeight {
-    fn new(c_in: usize, c_out: usize, complex: bool, bound: f64, seed: u64, stream: u64, device: &Device) -> Self {
+    fn new(
+        c_in: usize,
+        c_out: usize,
+        complex: bool,
+        bound: f64,
+        seed: u64,
+        stream: u64,
+        device: &Device,
+    ) -> Self {
         Self {
             re: init::uniform(c_in, c_out, bound, seed, stream, device),
-            im: complex.then(|| init::uniform(c_in, c_out, bound, seed, stream + (1 << 12), device)),
+            im: complex
+                .then(|| init::uniform(c_in, c_out, bound, seed, stream + (1 << 12), device)),
         }
     }
 
@@ -121,7 +130,11 @@ impl GaugeConv {
         assert!(!in_channels.is_empty() && in_channels.len() == out_channels.len());
         let orders = in_channels.len();
         let n_max = orders - 1;
-        let total_in: usize = in_channels.iter().enumerate().map(|(n, c)| if n == 0 { *c } else { 2 * c }).sum();
+        let total_in: usize = in_channels
+            .iter()
+            .enumerate()
+            .map(|(n, c)| if n == 0 { *c } else { 2 * c })
+            .sum();
         let bound = |m: usize| {
             let fan = if m == 0 { 2 * total_in } else { 4 * total_in };
             1.0 / (fan as f64).sqrt()
@@ -130,17 +143,43 @@ impl GaugeConv {
         for m in 0..orders {
             for n in 0..orders {
                 let complex = !(m == 0 && n == 0);
-                neighbour.push(ComplexWeight::new(in_channels[n], out_channels[m], complex, bound(m), seed, init::stream(layer, 1, m * orders + n), device));
+                neighbour.push(ComplexWeight::new(
+                    in_channels[n],
+                    out_channels[m],
+                    complex,
+                    bound(m),
+                    seed,
+                    init::stream(layer, 1, m * orders + n),
+                    device,
+                ));
             }
         }
         let mut conjugate = Vec::new();
         for m in 1..orders {
             for n in 1..orders {
-                conjugate.push(ComplexWeight::new(in_channels[n], out_channels[m], true, bound(m), seed, init::stream(layer, 2, m * orders + n), device));
+                conjugate.push(ComplexWeight::new(
+                    in_channels[n],
+                    out_channels[m],
+                    true,
+                    bound(m),
+                    seed,
+                    init::stream(layer, 2, m * orders + n),
+                    device,
+                ));
             }
         }
         let self_weight = (0..orders)
-            .map(|m| ComplexWeight::new(in_channels[m], out_channels[m], m > 0, bound(m), seed, init::stream(layer, 3, m), device))
+            .map(|m| {
+                ComplexWeight::new(
+                    in_channels[m],
+                    out_channels[m],
+                    m > 0,
+                    bound(m),
+                    seed,
+                    init::stream(layer, 3, m),
+                    device,
+                )
+            })
             .collect();
         let _ = n_max;
         Self {
@@ -188,12 +227,18 @@ impl GaugeConv {
                 (push(s.clone()), None)
             } else {
                 let ph = &graph.angle[m];
-                (push(s.clone() * ph.cos.clone()), Some(push(s.clone() * ph.sin.clone())))
+                (
+                    push(s.clone() * ph.cos.clone()),
+                    Some(push(s.clone() * ph.sin.clone())),
+                )
             };
         }
         for n in 1..orders {
             let z = self.transported(&input.orders[n - 1], n, graph);
-            let z = Complex { re: z.re * a.clone(), im: z.im * a.clone() };
+            let z = Complex {
+                re: z.re * a.clone(),
+                im: z.im * a.clone(),
+            };
             for m in 0..orders {
                 let rotated = if m >= n {
                     z.rotate(&graph.angle[m - n].cos, &graph.angle[m - n].sin)
@@ -202,7 +247,9 @@ impl GaugeConv {
                 };
                 p_slots[m][n] = (push(rotated.re), Some(push(rotated.im)));
                 if m >= 1 {
-                    let c = z.conj().rotate(&graph.angle[m + n].cos, &graph.angle[m + n].sin);
+                    let c = z
+                        .conj()
+                        .rotate(&graph.angle[m + n].cos, &graph.angle[m + n].sin);
                     q_slots[m][n] = (push(c.re), push(c.im));
                 }
             }
@@ -224,7 +271,10 @@ impl GaugeConv {
                 scalars = scalars + part(p_slots[0][0].0).matmul(self.neighbour[0].re.val());
                 for n in 1..orders {
                     let (re, im) = p_slots[0][n];
-                    let z = Complex { re: part(re), im: part(im.unwrap_or(re)) };
+                    let z = Complex {
+                        re: part(re),
+                        im: part(im.unwrap_or(re)),
+                    };
                     scalars = scalars + self.neighbour[n].mix_real(&z);
                 }
                 continue;
@@ -232,16 +282,25 @@ impl GaugeConv {
             let mut acc = self.self_weight[m].mix(&input.orders[m - 1]);
             for n in 0..orders {
                 let (re, im) = p_slots[m][n];
-                let z = Complex { re: part(re), im: part(im.unwrap_or(re)) };
+                let z = Complex {
+                    re: part(re),
+                    im: part(im.unwrap_or(re)),
+                };
                 acc = acc.add(self.neighbour[m * orders + n].mix(&z));
                 if n >= 1 {
                     let (re, im) = q_slots[m][n];
-                    let z = Complex { re: part(re), im: part(im) };
+                    let z = Complex {
+                        re: part(re),
+                        im: part(im),
+                    };
                     acc = acc.add(self.conjugate[(m - 1) * (orders - 1) + (n - 1)].mix(&z));
                 }
             }
             out_orders.push(acc);
         }
-        Fields { scalars, orders: out_orders }
+        Fields {
+            scalars,
+            orders: out_orders,
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The mesh as device tensors: the edge lists and the per-edge trigonometric factors a
 //! gauge-equivariant layer multiplies features by (docs/eman.md).
 
-use burn::tensor::{Device, Int, IndexingUpdateOp, Tensor, TensorData};
+use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
 use crate::mesh::{Mesh, MeshGeometry};
 

@@ -74,11 +74,28 @@ impl EmanConfig {
         let mut attention = Vec::new();
         let mut gates = Vec::new();
         for l in 0..self.layers {
-            let c_in = if l == 0 { input.clone() } else { hidden.clone() };
+            let c_in = if l == 0 {
+                input.clone()
+            } else {
+                hidden.clone()
+            };
             if self.attention {
-                attention.push(EdgeAttention::new(&c_in, self.attention_dim, seed, l, device));
+                attention.push(EdgeAttention::new(
+                    &c_in,
+                    self.attention_dim,
+                    seed,
+                    l,
+                    device,
+                ));
             }
-            convs.push(GaugeConv::new(c_in, hidden.clone(), self.transport, seed, l, device));
+            convs.push(GaugeConv::new(
+                c_in,
+                hidden.clone(),
+                self.transport,
+                seed,
+                l,
+                device,
+            ));
             gates.push(NormGate::new(&hidden, device));
         }
         let inv = self.channels * (self.max_order + 1);
@@ -86,7 +103,14 @@ impl EmanConfig {
             convs,
             attention,
             gates,
-            readout: init::uniform(inv, self.classes, 1.0 / (inv as f64).sqrt(), seed, init::stream(self.layers, 5, 0), device),
+            readout: init::uniform(
+                inv,
+                self.classes,
+                1.0 / (inv as f64).sqrt(),
+                seed,
+                init::stream(self.layers, 5, 0),
+                device,
+            ),
             readout_bias: init::zeros(self.classes, device),
         }
     }
@@ -112,14 +136,22 @@ impl Eman {
     pub fn forward_fields(&self, input: &Fields, graph: &MeshGraph) -> Fields {
         let mut x = input.clone();
         for (l, (conv, gate)) in self.convs.iter().zip(&self.gates).enumerate() {
-            let a = self.attention.get(l).map(|att| att.weights(&x, graph, conv));
+            let a = self
+                .attention
+                .get(l)
+                .map(|att| att.weights(&x, graph, conv));
             let y = gate.forward(conv.forward(&x, graph, a));
             x = if l == 0 {
                 y
             } else {
                 Fields {
                     scalars: x.scalars + y.scalars,
-                    orders: x.orders.into_iter().zip(y.orders).map(|(a, b)| a.add(b)).collect(),
+                    orders: x
+                        .orders
+                        .into_iter()
+                        .zip(y.orders)
+                        .map(|(a, b)| a.add(b))
+                        .collect(),
                 }
             };
         }

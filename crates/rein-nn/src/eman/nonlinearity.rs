@@ -29,7 +29,10 @@ impl NormGate {
     /// A gate for `channels[n]` order-`n` channels, biases 0.
     pub fn new(channels: &[usize], device: &Device) -> Self {
         Self {
-            bias: channels[1..].iter().map(|&c| init::zeros(c, device)).collect(),
+            bias: channels[1..]
+                .iter()
+                .map(|&c| init::zeros(c, device))
+                .collect(),
         }
     }
 

@@ -99,7 +99,8 @@ pub fn bumpy_sphere(subdivisions: usize, amplitude: f64) -> Mesh {
     let mut mesh = icosphere(subdivisions);
     for v in &mut mesh.vertices {
         let [x, y, z] = v.0;
-        let r = 1.0 + amplitude * ((3.0 * x + 1.0).sin() * (2.0 * y).cos() * (z + 2.0).sin() + x / 2.0);
+        let r =
+            1.0 + amplitude * ((3.0 * x + 1.0).sin() * (2.0 * y).cos() * (z + 2.0).sin() + x / 2.0);
         *v = *v * r;
     }
     mesh

@@ -92,9 +92,7 @@ impl MeshGeometry {
             neighbours[p].sort_unstable();
             neighbours[p].dedup();
             if neighbours[p].is_empty() {
-                return Err(MeshError::Invalid(format!(
-                    "vertex {p} belongs to no face"
-                )));
+                return Err(MeshError::Invalid(format!("vertex {p} belongs to no face")));
             }
             // A vanishing area-weighted sum (a fold) falls back to the largest face's normal.
             let normal = if sum[p].norm() > 1e-12 * scale * scale {

@@ -70,8 +70,12 @@ pub fn parse_off(text: &str, file: &Path) -> Result<Mesh, MeshError> {
         ));
     }
     let count = |t: &str, what: &str| {
-        t.parse::<usize>()
-            .map_err(|_| err(count_line, format!("{what} count {t:?} is not a whole number")))
+        t.parse::<usize>().map_err(|_| {
+            err(
+                count_line,
+                format!("{what} count {t:?} is not a whole number"),
+            )
+        })
     };
     let nv = count(tokens[0], "vertex")?;
     let nf = count(tokens[1], "face")?;
@@ -109,9 +113,12 @@ pub fn parse_off(text: &str, file: &Path) -> Result<Mesh, MeshError> {
             )
         })?;
         let t: Vec<&str> = text.split_whitespace().collect();
-        let corners: usize = t[0]
-            .parse()
-            .map_err(|_| err(l, format!("face {k}: corner count {:?} is not a whole number", t[0])))?;
+        let corners: usize = t[0].parse().map_err(|_| {
+            err(
+                l,
+                format!("face {k}: corner count {:?} is not a whole number", t[0]),
+            )
+        })?;
         if corners < 3 {
             return Err(err(
                 l,
@@ -121,7 +128,10 @@ pub fn parse_off(text: &str, file: &Path) -> Result<Mesh, MeshError> {
         if t.len() < 1 + corners {
             return Err(err(
                 l,
-                format!("face {k}: announces {corners} corners but lists {}", t.len() - 1),
+                format!(
+                    "face {k}: announces {corners} corners but lists {}",
+                    t.len() - 1
+                ),
             ));
         }
         let mut idx = Vec::with_capacity(corners);
@@ -170,18 +180,35 @@ mod tests {
         let cases = [
             ("PLY\n", "t.off:1: expected the header `OFF`"),
             ("OFF\n3 x 0\n", "t.off:2: face count \"x\""),
-            ("OFF\n3 1 0\n0 0 0\n1 a 0\n", "t.off:4: vertex 1: \"a\" is not a finite"),
-            ("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 3\n", "t.off:6: face 0: index 3 out of range"),
-            ("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n2 0 1\n", "t.off:6: face 0: 2 corners"),
-            ("OFF\n3 2 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n", "t.off:0: the file ends after 1 of the 2 faces"),
-            ("OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 1\n", "t.off:6: face 0: repeats a vertex"),
+            (
+                "OFF\n3 1 0\n0 0 0\n1 a 0\n",
+                "t.off:4: vertex 1: \"a\" is not a finite",
+            ),
+            (
+                "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 3\n",
+                "t.off:6: face 0: index 3 out of range",
+            ),
+            (
+                "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n2 0 1\n",
+                "t.off:6: face 0: 2 corners",
+            ),
+            (
+                "OFF\n3 2 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n",
+                "t.off:0: the file ends after 1 of the 2 faces",
+            ),
+            (
+                "OFF\n3 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 1\n",
+                "t.off:6: face 0: repeats a vertex",
+            ),
             ("", "t.off:0: empty file"),
         ];
         for (text, want) in cases {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.starts_with(want), "{text:?}: {e}");
         }
-        let e = read_off(Path::new("/no/such/mesh.off")).unwrap_err().to_string();
+        let e = read_off(Path::new("/no/such/mesh.off"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/no/such/mesh.off"), "{e}");
     }
 }

@@ -1,7 +1,6 @@
 //! Similarity transforms of meshes: `x ↦ s R x + t` with a rotation `R`, a uniform scale
 //! `s > 0` and a translation `t`. EMAN's invariant outputs do not change under them.
 
-
 use super::{Mesh, Vec3};
 use crate::rng;
 
@@ -32,9 +31,21 @@ impl Similarity {
         }
         let [w, x, y, z] = q.map(|c| c / norm);
         let rotation = [
-            [1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y - w * z), 2.0 * (x * z + w * y)],
-            [2.0 * (x * y + w * z), 1.0 - 2.0 * (x * x + z * z), 2.0 * (y * z - w * x)],
-            [2.0 * (x * z - w * y), 2.0 * (y * z + w * x), 1.0 - 2.0 * (x * x + y * y)],
+            [
+                1.0 - 2.0 * (y * y + z * z),
+                2.0 * (x * y - w * z),
+                2.0 * (x * z + w * y),
+            ],
+            [
+                2.0 * (x * y + w * z),
+                1.0 - 2.0 * (x * x + z * z),
+                2.0 * (y * z - w * x),
+            ],
+            [
+                2.0 * (x * z - w * y),
+                2.0 * (y * z + w * x),
+                1.0 - 2.0 * (x * x + y * y),
+            ],
         ];
         let ln = max_scale.max(1.0).ln();
         let scale = ((2.0 * rng::unit_f64(&mut r) - 1.0) * ln).exp();

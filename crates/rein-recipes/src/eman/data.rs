@@ -76,12 +76,20 @@ pub fn load_mesh(name: &str, data_dir: &Path) -> Result<Mesh> {
 
 /// Mesh `name` decimated to at most `vertices` vertices, normalised and labelled with
 /// `segments` k-means segments.
-pub fn task_mesh(name: &str, data_dir: &Path, vertices: usize, segments: usize) -> Result<TaskMesh> {
+pub fn task_mesh(
+    name: &str,
+    data_dir: &Path,
+    vertices: usize,
+    segments: usize,
+) -> Result<TaskMesh> {
     let raw = load_mesh(name, data_dir)?;
     let mut mesh = decimate(&raw, vertices)?;
     let (c, s) = (mesh.centroid(), mesh.rms_radius());
     if s <= 0.0 || !s.is_finite() {
-        return Err(RecipeError::config("meshes", format!("{name:?}: a mesh of zero extent")));
+        return Err(RecipeError::config(
+            "meshes",
+            format!("{name:?}: a mesh of zero extent"),
+        ));
     }
     for v in &mut mesh.vertices {
         *v = (*v - c) * (1.0 / s);
@@ -91,7 +99,10 @@ pub fn task_mesh(name: &str, data_dir: &Path, vertices: usize, segments: usize) 
     if mesh.vertices.len() < segments {
         return Err(RecipeError::config(
             "segments",
-            format!("{segments} segments but {name:?} has {} vertices", mesh.vertices.len()),
+            format!(
+                "{segments} segments but {name:?} has {} vertices",
+                mesh.vertices.len()
+            ),
         ));
     }
     let edge_length =
@@ -115,7 +126,12 @@ pub fn kmeans(points: &[Vec3], k: usize) -> Vec<usize> {
     while centres.len() < k {
         let far = (0..points.len())
             .max_by(|&a, &b| {
-                let d = |i: usize| centres.iter().map(|c| (points[i] - *c).norm2()).fold(f64::INFINITY, f64::min);
+                let d = |i: usize| {
+                    centres
+                        .iter()
+                        .map(|c| (points[i] - *c).norm2())
+                        .fold(f64::INFINITY, f64::min)
+                };
                 d(a).total_cmp(&d(b))
             })
             .unwrap_or(0);
@@ -123,7 +139,11 @@ pub fn kmeans(points: &[Vec3], k: usize) -> Vec<usize> {
     }
     let nearest = |p: Vec3, centres: &[Vec3]| {
         (0..centres.len())
-            .min_by(|&a, &b| (p - centres[a]).norm2().total_cmp(&(p - centres[b]).norm2()))
+            .min_by(|&a, &b| {
+                (p - centres[a])
+                    .norm2()
+                    .total_cmp(&(p - centres[b]).norm2())
+            })
             .unwrap_or(0)
     };
     let mut labels = vec![0; points.len()];
@@ -132,9 +152,15 @@ pub fn kmeans(points: &[Vec3], k: usize) -> Vec<usize> {
             *l = nearest(p, &centres);
         }
         for (c, centre) in centres.iter_mut().enumerate() {
-            let members: Vec<Vec3> = points.iter().zip(&labels).filter(|(_, l)| **l == c).map(|(p, _)| *p).collect();
+            let members: Vec<Vec3> = points
+                .iter()
+                .zip(&labels)
+                .filter(|(_, l)| **l == c)
+                .map(|(p, _)| *p)
+                .collect();
             if !members.is_empty() {
-                *centre = members.iter().fold(Vec3::ZERO, |a, &b| a + b) * (1.0 / members.len() as f64);
+                *centre =
+                    members.iter().fold(Vec3::ZERO, |a, &b| a + b) * (1.0 / members.len() as f64);
             }
         }
     }

@@ -133,43 +133,77 @@ impl RecipeConfig for EmanConfig {
 
     fn validate(&self) -> Result<()> {
         let positive = |v: f64| v > 0.0 && v.is_finite();
-        ensure(!self.meshes.is_empty(), "meshes", || "needs at least one mesh".into())?;
-        ensure(self.vertices >= 16, "vertices", || format!("{}: needs at least 16", self.vertices))?;
-        ensure(self.segments >= 2, "segments", || format!("{}: needs at least 2", self.segments))?;
+        ensure(!self.meshes.is_empty(), "meshes", || {
+            "needs at least one mesh".into()
+        })?;
+        ensure(self.vertices >= 16, "vertices", || {
+            format!("{}: needs at least 16", self.vertices)
+        })?;
+        ensure(self.segments >= 2, "segments", || {
+            format!("{}: needs at least 2", self.segments)
+        })?;
         ensure(self.noise >= 0.0 && self.noise.is_finite(), "noise", || {
             format!("{}: must be non-negative and finite", self.noise)
         })?;
         ensure(self.steps > 0, "steps", || "must be positive".into())?;
-        ensure(positive(self.lr), "lr", || format!("{}: must be positive and finite", self.lr))?;
-        ensure(self.max_order <= 4, "max_order", || format!("{}: orders 0..=4 are supported", self.max_order))?;
+        ensure(positive(self.lr), "lr", || {
+            format!("{}: must be positive and finite", self.lr)
+        })?;
+        ensure(self.max_order <= 4, "max_order", || {
+            format!("{}: orders 0..=4 are supported", self.max_order)
+        })?;
         ensure(self.channels > 0, "channels", || "must be positive".into())?;
         ensure(self.layers > 0, "layers", || "must be positive".into())?;
-        ensure(!self.attention || self.attention_dim > 0, "attention_dim", || {
-            "must be positive with attention".into()
+        ensure(
+            !self.attention || self.attention_dim > 0,
+            "attention_dim",
+            || "must be positive with attention".into(),
+        )?;
+        ensure(self.baseline_width > 0, "baseline_width", || {
+            "must be positive".into()
         })?;
-        ensure(self.baseline_width > 0, "baseline_width", || "must be positive".into())?;
-        ensure(self.test_copies > 0, "test_copies", || "must be positive".into())?;
-        ensure(self.max_scale >= 1.0 && self.max_scale.is_finite(), "max_scale", || {
-            format!("{}: must be at least 1 and finite", self.max_scale)
+        ensure(self.test_copies > 0, "test_copies", || {
+            "must be positive".into()
         })?;
-        ensure(self.max_shift >= 0.0 && self.max_shift.is_finite(), "max_shift", || {
-            format!("{}: must be non-negative and finite", self.max_shift)
-        })?;
-        for (key, v) in [("max_drop", self.max_drop), ("min_baseline_drop", self.min_baseline_drop), ("min_accuracy", self.min_accuracy)] {
-            ensure((0.0..=1.0).contains(&v), key, || format!("{v}: must be in [0, 1]"))?;
+        ensure(
+            self.max_scale >= 1.0 && self.max_scale.is_finite(),
+            "max_scale",
+            || format!("{}: must be at least 1 and finite", self.max_scale),
+        )?;
+        ensure(
+            self.max_shift >= 0.0 && self.max_shift.is_finite(),
+            "max_shift",
+            || format!("{}: must be non-negative and finite", self.max_shift),
+        )?;
+        for (key, v) in [
+            ("max_drop", self.max_drop),
+            ("min_baseline_drop", self.min_baseline_drop),
+            ("min_accuracy", self.min_accuracy),
+        ] {
+            ensure((0.0..=1.0).contains(&v), key, || {
+                format!("{v}: must be in [0, 1]")
+            })?;
         }
         let mut seen: Vec<&String> = Vec::new();
         for m in &self.meshes {
-            ensure(!seen.contains(&m), "meshes", || format!("{m:?} is listed twice"))?;
-            ensure(!m.starts_with("builtin:") || BUILTIN.contains(&m.as_str()), "meshes", || {
-                format!("{m:?}: the built-in meshes are {}", BUILTIN.join(", "))
+            ensure(!seen.contains(&m), "meshes", || {
+                format!("{m:?} is listed twice")
             })?;
+            ensure(
+                !m.starts_with("builtin:") || BUILTIN.contains(&m.as_str()),
+                "meshes",
+                || format!("{m:?}: the built-in meshes are {}", BUILTIN.join(", ")),
+            )?;
             seen.push(m);
         }
         Ok(())
     }
 
-    fn run_in(&self, session: &mut crate::Session, progress: &mut dyn Progress) -> Result<EmanOutcome> {
+    fn run_in(
+        &self,
+        session: &mut crate::Session,
+        progress: &mut dyn Progress,
+    ) -> Result<EmanOutcome> {
         session.refuse("the eman recipe")?;
         run(self, progress)
     }
@@ -193,7 +227,10 @@ pub fn run(config: &EmanConfig, progress: &mut dyn Progress) -> Result<EmanOutco
     let verdict = verdict(config, &trained.eman, &trained.baseline);
     Ok(EmanOutcome {
         metrics: EmanMetrics {
-            meshes: meshes.iter().map(|m| (m.name.clone(), m.labels.len())).collect(),
+            meshes: meshes
+                .iter()
+                .map(|m| (m.name.clone(), m.labels.len()))
+                .collect(),
             segments: config.segments,
             eman: trained.eman,
             baseline: trained.baseline,
@@ -223,7 +260,11 @@ fn verdict(config: &EmanConfig, eman: &Accuracies, base: &Accuracies) -> Verdict
             eman.drop(),
             if kept { "<=" } else { "NOT <=" },
             config.max_drop,
-            if accurate { "accuracy >=" } else { "accuracy NOT >=" },
+            if accurate {
+                "accuracy >="
+            } else {
+                "accuracy NOT >="
+            },
             config.min_accuracy,
             base.canonical_test,
             base.transformed_test,

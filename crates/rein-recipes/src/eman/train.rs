@@ -10,10 +10,10 @@ use rein::scheme::{Scheme, SchemeKind};
 use rein_nn::eman::{EmanConfig as NetConfig, XyzGraphNet};
 use rein_nn::mesh::Similarity;
 
+use super::EmanConfig;
 use super::data::{Sample, TaskMesh};
 use super::metrics::{Accuracies, Rendering};
 use super::problem::Segmentation;
-use super::EmanConfig;
 use crate::error::Result;
 use crate::history::History;
 use crate::progress::Progress;
@@ -80,7 +80,13 @@ pub(super) fn train(
 ) -> Result<Trained> {
     let net = net_config(config);
     let mut eman = net.init(config.seed, device);
-    let mut baseline = XyzGraphNet::new(config.baseline_width, config.layers, config.segments, config.seed, device);
+    let mut baseline = XyzGraphNet::new(
+        config.baseline_width,
+        config.layers,
+        config.segments,
+        config.seed,
+        device,
+    );
     let parameters = (eman.num_params(), baseline.num_params());
     let mut opt_eman = optimizer(config.lr)?;
     let mut opt_base = optimizer(config.lr)?;
@@ -91,12 +97,20 @@ pub(super) fn train(
         let m = &meshes[(t - 1) % meshes.len()];
         let copy = m.copy(config.noise, config.seed ^ t as u64, None);
         let sample = m.sample(&copy, config.max_order, device)?;
-        let le = opt_eman.step(&mut Segmentation, &mut eman, &sample)?.loss.unwrap_or(f64::NAN);
-        let lb = opt_base.step(&mut Segmentation, &mut baseline, &sample)?.loss.unwrap_or(f64::NAN);
+        let le = opt_eman
+            .step(&mut Segmentation, &mut eman, &sample)?
+            .loss
+            .unwrap_or(f64::NAN);
+        let lb = opt_base
+            .step(&mut Segmentation, &mut baseline, &sample)?
+            .loss
+            .unwrap_or(f64::NAN);
         if !le.is_finite() || !lb.is_finite() {
             return Err(crate::RecipeError::config(
                 "lr",
-                format!("step {t}: the training loss is not finite (EMAN {le}, baseline {lb}); lower the learning rate"),
+                format!(
+                    "step {t}: the training loss is not finite (EMAN {le}, baseline {lb}); lower the learning rate"
+                ),
             ));
         }
         if t >= tail_start {
@@ -115,7 +129,12 @@ pub(super) fn train(
     let plain = device.clone().inner();
     let eman = eman.valid();
     let baseline = baseline.valid();
-    let predict = |s: &Sample| (predictions(eman.forward(&s.input, &s.graph)), predictions(baseline.forward(&s.graph)));
+    let predict = |s: &Sample| {
+        (
+            predictions(eman.forward(&s.input, &s.graph)),
+            predictions(baseline.forward(&s.graph)),
+        )
+    };
     // [train, canonical test, transformed test] hits of EMAN and of the baseline.
     let mut hits = [[0.0; 3]; 2];
     let mut counts = [0.0; 3];
@@ -130,7 +149,8 @@ pub(super) fn train(
         for k in 0..config.test_copies {
             let seed = config.seed ^ ((i as u64) << 20) ^ k as u64;
             let canonical = m.copy(config.noise, CANONICAL_TEST ^ seed, None);
-            let similarity = Similarity::random(TRANSFORMED_TEST ^ seed, config.max_scale, config.max_shift);
+            let similarity =
+                Similarity::random(TRANSFORMED_TEST ^ seed, config.max_scale, config.max_shift);
             // The transformed copy is the canonical test copy moved: the same noise.
             let moved = similarity.apply_mesh(&canonical);
             for (slot, mesh) in [(1, &canonical), (2, &moved)] {
