@@ -25,7 +25,14 @@ fn unknown_name_is_refused_with_the_choices() {
     assert!(!out.status.success());
     let e = stderr(&out);
     assert!(e.contains("unknown data set \"cifar\""), "{e}");
-    for name in ["mnist", "fashion-mnist", "adult", "compas", "german", "meshes"] {
+    for name in [
+        "mnist",
+        "fashion-mnist",
+        "adult",
+        "compas",
+        "german",
+        "meshes",
+    ] {
         assert!(e.contains(name), "{name} missing from: {e}");
     }
     assert!(!dir.path().join("cifar").exists());
@@ -70,5 +77,8 @@ fn missing_apt_get_names_the_command_for_the_meshes() {
         e.contains("apt-get download libcgal-demo") && e.contains("not installed"),
         "{e}"
     );
-    assert!(!dest.join("meshes").exists(), "meshes directory left behind");
+    assert!(
+        !dest.join("meshes").exists(),
+        "meshes directory left behind"
+    );
 }

@@ -119,8 +119,8 @@ proptest! {
                 let (br, bi) = (host(zb.re.clone()), host(zb.im.clone()));
                 let c = ar.len() / n;
                 let mut worst: f64 = 0.0;
-                for p in 0..n {
-                    let (s, co) = (-order * g[p]).sin_cos();
+                for (p, &gp) in g.iter().enumerate() {
+                    let (s, co) = (-order * gp).sin_cos();
                     for j in 0..c {
                         let i = p * c + j;
                         let (re, im) = (co * ar[i] - s * ai[i], s * ar[i] + co * ai[i]);

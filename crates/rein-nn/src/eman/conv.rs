@@ -119,6 +119,8 @@ impl GaugeConv {
     ///
     /// # Panics
     /// If the two channel lists differ in length or are empty.
+    // The orders index the channel lists and the weight lists in lockstep.
+    #[allow(clippy::needless_range_loop)]
     pub fn new(
         in_channels: Channels,
         out_channels: Channels,
@@ -129,7 +131,6 @@ impl GaugeConv {
     ) -> Self {
         assert!(!in_channels.is_empty() && in_channels.len() == out_channels.len());
         let orders = in_channels.len();
-        let n_max = orders - 1;
         let total_in: usize = in_channels
             .iter()
             .enumerate()
@@ -181,7 +182,6 @@ impl GaugeConv {
                 )
             })
             .collect();
-        let _ = n_max;
         Self {
             neighbour,
             conjugate,
@@ -209,6 +209,7 @@ impl GaugeConv {
 
     /// The layer's output for `input`; `weights` (`[edges, 1]`) are the per-edge aggregation
     /// weights `a_pq` (each vertex's summing to 1), `None` for the mean over neighbours.
+    #[allow(clippy::needless_range_loop)]
     pub fn forward(&self, input: &Fields, graph: &MeshGraph, weights: Option<Tensor<2>>) -> Fields {
         let orders = self.in_channels.len();
         let a = weights.unwrap_or_else(|| graph.gather_targets(graph.inverse_degree.clone()));
@@ -286,14 +287,14 @@ impl GaugeConv {
                     re: part(re),
                     im: part(im.unwrap_or(re)),
                 };
-                acc = acc.add(self.neighbour[m * orders + n].mix(&z));
+                acc = acc.plus(self.neighbour[m * orders + n].mix(&z));
                 if n >= 1 {
                     let (re, im) = q_slots[m][n];
                     let z = Complex {
                         re: part(re),
                         im: part(im),
                     };
-                    acc = acc.add(self.conjugate[(m - 1) * (orders - 1) + (n - 1)].mix(&z));
+                    acc = acc.plus(self.conjugate[(m - 1) * (orders - 1) + (n - 1)].mix(&z));
                 }
             }
             out_orders.push(acc);

@@ -46,7 +46,7 @@ impl Complex {
     }
 
     /// `self + other`.
-    pub fn add(self, other: Complex) -> Complex {
+    pub fn plus(self, other: Complex) -> Complex {
         Complex {
             re: self.re + other.re,
             im: self.im + other.im,

@@ -150,7 +150,7 @@ impl Eman {
                         .orders
                         .into_iter()
                         .zip(y.orders)
-                        .map(|(a, b)| a.add(b))
+                        .map(|(a, b)| a.plus(b))
                         .collect(),
                 }
             };
