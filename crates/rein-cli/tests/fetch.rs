@@ -25,7 +25,14 @@ fn unknown_name_is_refused_with_the_choices() {
     assert!(!out.status.success());
     let e = stderr(&out);
     assert!(e.contains("unknown data set \"cifar\""), "{e}");
-    for name in ["mnist", "fashion-mnist", "adult", "compas", "german"] {
+    for name in [
+        "mnist",
+        "fashion-mnist",
+        "adult",
+        "compas",
+        "german",
+        "meshes",
+    ] {
         assert!(e.contains(name), "{name} missing from: {e}");
     }
     assert!(!dir.path().join("cifar").exists());
@@ -52,4 +59,26 @@ fn missing_python_names_the_pip_command_and_leaves_nothing() {
         );
         assert!(!dest.join(name).exists(), "{name} directory left behind");
     }
+}
+
+#[test]
+fn missing_apt_get_names_the_command_for_the_meshes() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty_path = dir.path().join("empty-bin");
+    std::fs::create_dir(&empty_path).unwrap();
+    let dest = dir.path().join("fetched");
+    let out = rein(
+        &["data", "fetch", "meshes", "--dest", dest.to_str().unwrap()],
+        Some(&empty_path),
+    );
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    assert!(
+        e.contains("apt-get download libcgal-demo") && e.contains("not installed"),
+        "{e}"
+    );
+    assert!(
+        !dest.join("meshes").exists(),
+        "meshes directory left behind"
+    );
 }

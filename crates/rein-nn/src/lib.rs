@@ -14,6 +14,12 @@
 //!   differentiable sigmoid-surrogate recall for constraints.
 //! * [`gait`]: the GAIT similarity-sensitive entropy and divergence (Gallego-Posada et al.
 //!   2020), differentiable, for losses and constraints.
+//! * [`mesh`]: triangle meshes (`.off` reader, procedural meshes, decimation, similarity
+//!   transforms) and their geometry for gauge-equivariant networks: normals, tangent frames,
+//!   log-map and parallel-transport angles.
+//! * [`eman`]: EMAN (Basu et al. 2022) on GEM-CNN (de Haan et al. 2021): RelTan features,
+//!   gauge-equivariant convolution, gauge-invariant attention, and an `xyz` baseline
+//!   (docs/eman.md).
 //! * [`error`]: the crate's [`DataError`].
 //!
 //! ```
@@ -39,9 +45,11 @@
 //! are reproducible bit for bit on one platform and independent of thread scheduling.
 
 pub mod data;
+pub mod eman;
 pub mod error;
 pub mod gait;
 pub mod l0;
+pub mod mesh;
 pub mod metrics;
 pub mod model;
 mod rng;

@@ -39,6 +39,9 @@ pub enum RecipeError {
     /// The compressed-image codec failed.
     #[error(transparent)]
     Coin(#[from] rein_coin::CoinError),
+    /// A mesh could not be read or has unusable geometry (EMAN).
+    #[error(transparent)]
+    Mesh(#[from] rein_nn::mesh::MeshError),
     /// A zero-sum matrix game could not be solved (GANGs).
     #[error(transparent)]
     Game(#[from] crate::gangs::matrix_game::GameError),

@@ -28,6 +28,7 @@
 
 pub mod data;
 pub mod device;
+pub mod eman;
 pub mod error;
 pub mod eval;
 pub mod experiment;
