@@ -208,6 +208,8 @@ def side_summary(reports, errors, rss_kib):
     meds = [r["step_ns"]["median"] for r in reports]
     rss = [k * 1024 for k in rss_kib if k is not None]
     held = [r["held_bytes"] for r in reports if r.get("held_bytes")]
+    # rein-bench's own VmHWM at the end of the timed steps (before its quality evaluation).
+    steps_rss = [r["peak_rss_after_steps_bytes"] for r in reports if r.get("peak_rss_after_steps_bytes")]
     qualities = [json.dumps(flatten_quality(r["quality"]), sort_keys=True) for r in reports]
     return {
         "runs": len(reports),
@@ -228,6 +230,8 @@ def side_summary(reports, errors, rss_kib):
         "held_bytes": held[0] if held else None,
         "held_bytes_parts": reports[0].get("held_bytes_parts") if reports else None,
         "rss_over_held": statistics.median(rss) / held[0] if rss and held else None,
+        "median_peak_rss_after_steps_bytes": statistics.median(steps_rss) if steps_rss else None,
+        "steps_rss_over_held": statistics.median(steps_rss) / held[0] if steps_rss and held else None,
         # flops_per_step / median step time (flop per ns = GFLOP/s), when the workload counts.
         "gflops": (reports[0]["flops_per_step"] / statistics.median(meds)
                    if reports and reports[0].get("flops_per_step") and meds else None),
@@ -421,6 +425,7 @@ def print_resources(wl):
     has_flops = any(v.get("gflops") for c in wl["cases"] for v in c["sides"].values())
     print()
     head = (f"{'variant':<28}{'RSS rein MB':>12}{'ref MB':>9}{'rein/ref':>9}{'held MB':>9}{'RSS/held':>9}"
+            f"{'steps/held':>11}"
             + (f"{'GFLOP/s rein':>14}{'ref':>15}" if has_flops else ""))
     print(head)
     print("-" * len(head))
@@ -429,9 +434,11 @@ def print_resources(wl):
         r, f = s.get("rein", {}), s.get("reference", {})
         ratio = c.get("rss_over_reference")
         over = r.get("rss_over_held")
+        steps = r.get("steps_rss_over_held")
         line = (f"{c['variant']:<28}{fmt_mb(r.get('median_peak_rss_bytes')):>12}"
                 f"{fmt_mb(f.get('median_peak_rss_bytes')):>9}{(f'{ratio:.2f}' if ratio else '-'):>9}"
-                f"{fmt_mb(r.get('held_bytes')):>9}{(f'{over:.2f}' if over else '-'):>9}")
+                f"{fmt_mb(r.get('held_bytes')):>9}{(f'{over:.2f}' if over else '-'):>9}"
+                f"{(f'{steps:.2f}' if steps else '-'):>11}")
         if has_flops:
             for side, width in ((r, 14), (f, 15)):
                 g = side.get("gflops")
@@ -440,6 +447,8 @@ def print_resources(wl):
         print(line)
     if has_flops and peak:
         print(f"GFLOP/s (% of the peak of the side's threads: {wl['machine'].get('peak_assumption')})")
+    print("RSS: peak resident memory of the whole process (median over reps); steps/held: rein's own"
+          " peak at the end of the timed steps (before its quality evaluation) / held")
     print("goals: RSS rein/ref <= 0.25, rein RSS/held <= 1.5")
     if wl.get("modes"):
         print()

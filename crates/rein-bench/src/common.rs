@@ -1,6 +1,7 @@
 //! Arguments every workload takes, device selection and the step timer.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -81,6 +82,7 @@ impl CommonArgs {
             step()?;
             samples.push(t.elapsed().as_nanos() as f64);
         }
+        record_steps_peak_rss();
         Ok(StepStats::from_samples(&samples))
     }
 
@@ -109,8 +111,32 @@ impl CommonArgs {
             flops_per_step: None,
             held_bytes: None,
             held_bytes_parts: Default::default(),
+            peak_rss_after_steps_bytes: match STEPS_PEAK_RSS.load(Ordering::Relaxed) {
+                0 => None,
+                bytes => Some(bytes),
+            },
             quality,
         }
+    }
+}
+
+/// [`record_steps_peak_rss`]'s reading (0: none yet).
+static STEPS_PEAK_RSS: AtomicU64 = AtomicU64::new(0);
+
+/// This process's peak resident set size so far, in bytes: `VmHWM` of `/proc/self/status`
+/// (Linux; `None` elsewhere or if unreadable).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Records the peak resident set size at the end of the timed steps, for the report's
+/// `peak_rss_after_steps_bytes` (workloads with their own timing loop call it themselves).
+pub fn record_steps_peak_rss() {
+    if let Some(bytes) = peak_rss_bytes() {
+        STEPS_PEAK_RSS.store(bytes, Ordering::Relaxed);
     }
 }
 

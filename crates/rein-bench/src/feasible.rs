@@ -243,6 +243,7 @@ fn timed_vs_erm<O: PrimalOptimizer, E: PrimalOptimizer>(
             fl_ns.push((end - mid).as_nanos() as f64);
         }
     }
+    crate::common::record_steps_peak_rss();
     let lambda = fl
         .constraints()
         .get(FEASIBLE)

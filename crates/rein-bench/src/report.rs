@@ -38,6 +38,11 @@ pub struct RunReport {
     /// The parts of [`RunReport::held_bytes`] by name (see [`HeldBytes`]).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub held_bytes_parts: BTreeMap<String, u64>,
+    /// The process's peak resident set size at the end of the timed steps (`VmHWM`, Linux),
+    /// before the quality evaluation, which may need more (e.g. a forward pass over the whole
+    /// training set); the harness measures the whole run's peak from outside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_after_steps_bytes: Option<u64>,
     /// What the run reached, for the quality comparison.
     pub quality: Quality,
 }
