@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use burn::module::Module;
 use burn::tensor::{Device, FloatDType};
 use clap::Args;
-use burn::module::Module;
 use rein::device::DeviceKind;
 use rein::{StateDict, Stateful};
 use rein_nn::Dataset;
@@ -142,8 +142,8 @@ pub fn record_steps_peak_rss() {
 
 /// Bytes of a data set as [`Dataset`] stores it: the `f32` features and the `usize` labels.
 pub fn dataset_bytes(ds: &Dataset) -> u64 {
-    (ds.features.len() * std::mem::size_of::<f32>() + ds.labels.len() * std::mem::size_of::<usize>())
-        as u64
+    (ds.features.len() * std::mem::size_of::<f32>()
+        + ds.labels.len() * std::mem::size_of::<usize>()) as u64
 }
 
 /// Bytes of a batch order held as `usize` indices.

@@ -316,10 +316,7 @@ fn main() {
     } else {
         1e-3
     };
-    let config = format!(
-        "{} {} {lr} {:?} {}",
-        o.scheme, o.steps, o.hidden, o.batch
-    );
+    let config = format!("{} {} {lr} {:?} {}", o.scheme, o.steps, o.hidden, o.batch);
     run_or_abort(comm.as_ref(), || {
         ensure_same_on_all_ranks(
             comm.as_ref(),
