@@ -29,7 +29,8 @@ trap 'rm -f "$raw"' EXIT
 for rep in $(seq 1 "$reps"); do
   for model in small big; do
     if [ "$model" = small ]; then args=(--steps "$steps"); else
-      args=(--steps "$big_steps" --hidden 1024,1024 --batch 1024); fi
+      # f32 sums over 512 vs 1024 rows differ by ~1e-6 relative from the serial run's.
+      args=(--steps "$big_steps" --hidden 1024,1024 --batch 1024 --tolerance 1e-4); fi
     for np in 1 2; do
       line="$(mpirun --allow-run-as-root --oversubscribe -np "$np" "$bin" "${args[@]}" | grep '^dp-check:')"
       echo "rep $rep $model np $np: $line" >&2
