@@ -7,10 +7,20 @@ bench/results/latest.json plus a table. Plain python3 (no numpy).
         index, workload, variant, file-safe variant, reference script, steps, warmup, tch (0/1)
     summarise.py args WORKLOAD.json INDEX KEY
         the list KEY (rein_args, reference_args, problem_args) of case INDEX, NUL-separated
+    summarise.py datasets [--quick] WORKLOAD.json...
+        the fetched data sets the cases to run need (`--data NAME` in rein_args, other than
+        the bundled digits), one per line as NAME<TAB>workload/variant,...
+    summarise.py peak-rss FILE COMMAND...
+        runs COMMAND (stdin/stdout/stderr inherited), writes its peak resident set size in KiB
+        (wait4's ru_maxrss) to FILE and exits with its status; bench/run.sh uses it only when
+        GNU time (/usr/bin/time) is missing. Its floor is this wrapper's own resident size
+        (~10 MB: the kernel counts the forked interpreter's pages before the exec).
     summarise.py summarise --raw DIR --out FILE --threads T --reps K [--quick]
-                           [--torch-version V] [--rustc-version V] WORKLOAD.json...
+                           [--torch-version V] [--rustc-version V] [--rss-method M]
+                           WORKLOAD.json...
         reads DIR/<workload>/<safe variant>/<side>-<rep>.json (side: rein, reference,
-        rein-tch), writes FILE (merged: workloads not in this run are kept) and prints a table.
+        rein-tch) and the peak RSS next to it (<side>-<rep>.rss, KiB), writes FILE (merged:
+        workloads not in this run are kept) and prints a table.
 
 The workload file format is documented in bench/README.md.
 """
@@ -83,6 +93,38 @@ def cmd_cases(args):
         print("\t".join(map(str, [i, w["workload"], c["variant"], safe(c["variant"]), c["reference"], steps, warmup, tch])))
 
 
+def cmd_datasets(args):
+    needs = {}
+    for path in args.workloads:
+        w = load_workload(path)
+        for c in w["cases"]:
+            if args.quick and c.get("quick") is False:
+                continue
+            a = c.get("rein_args", [])
+            for i, v in enumerate(a):
+                name = v.split("=", 1)[1] if v.startswith("--data=") else (a[i + 1] if v == "--data" and i + 1 < len(a) else None)
+                if name and name != "digits":
+                    needs.setdefault(name, []).append(f"{w['workload']}/{c['variant']}")
+    for name, users in sorted(needs.items()):
+        print(f"{name}\t{','.join(users)}")
+
+
+def cmd_peak_rss(args):
+    if not args.command:
+        fail("peak-rss needs a command")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execvp(args.command[0], args.command)
+        except OSError as e:
+            print(f"summarise.py peak-rss: cannot run {args.command[0]}: {e}", file=sys.stderr)
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    with open(args.file, "w") as f:
+        f.write(f"{usage.ru_maxrss}\n")  # KiB on Linux
+    sys.exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
 def cmd_args(args):
     w = load_workload(args.workload)
     c = w["cases"][args.index]
@@ -151,8 +193,23 @@ def compare(qa, qb, tol):
     }
 
 
-def side_summary(reports, errors):
+def read_rss_kib(path):
+    """Peak RSS in KiB from a .rss file (GNU time -f %M writes it last; a failed command's
+    `Command exited with non-zero status N` line comes first), or None."""
+    try:
+        with open(path) as f:
+            lines = [l.strip() for l in f if l.strip()]
+        return int(lines[-1]) if lines else None
+    except (OSError, ValueError):
+        return None
+
+
+def side_summary(reports, errors, rss_kib):
     meds = [r["step_ns"]["median"] for r in reports]
+    rss = [k * 1024 for k in rss_kib if k is not None]
+    held = [r["held_bytes"] for r in reports if r.get("held_bytes")]
+    # rein-bench's own VmHWM at the end of the timed steps (before its quality evaluation).
+    steps_rss = [r["peak_rss_after_steps_bytes"] for r in reports if r.get("peak_rss_after_steps_bytes")]
     qualities = [json.dumps(flatten_quality(r["quality"]), sort_keys=True) for r in reports]
     return {
         "runs": len(reports),
@@ -166,6 +223,18 @@ def side_summary(reports, errors):
         "steps": reports[0]["steps"] if reports else None,
         "warmup": reports[0]["warmup"] if reports else None,
         "flops_per_step": reports[0].get("flops_per_step") if reports else None,
+        # Peak resident set size of the whole process of each successful run (bytes).
+        "per_rep_peak_rss_bytes": rss,
+        "median_peak_rss_bytes": statistics.median(rss) if rss else None,
+        # Bytes of the arrays the run must hold (rein-bench reports them), and the breakdown.
+        "held_bytes": held[0] if held else None,
+        "held_bytes_parts": reports[0].get("held_bytes_parts") if reports else None,
+        "rss_over_held": statistics.median(rss) / held[0] if rss and held else None,
+        "median_peak_rss_after_steps_bytes": statistics.median(steps_rss) if steps_rss else None,
+        "steps_rss_over_held": statistics.median(steps_rss) / held[0] if steps_rss and held else None,
+        # flops_per_step / median step time (flop per ns = GFLOP/s), when the workload counts.
+        "gflops": (reports[0]["flops_per_step"] / statistics.median(meds)
+                   if reports and reports[0].get("flops_per_step") and meds else None),
         # Every repetition reached the same quality (bitwise, after JSON round trip).
         "quality_reproducible": len(set(qualities)) <= 1,
         "quality": reports[0]["quality"] if reports else None,
@@ -176,7 +245,7 @@ def summarise_case(raw_dir, w, c):
     case_dir = os.path.join(raw_dir, w["workload"], safe(c["variant"]))
     sides = {}
     for side in SIDES:
-        reports, errors = [], []
+        reports, errors, rss = [], [], []
         if os.path.isdir(case_dir):
             reps = sorted(
                 (int(m.group(1)), f)
@@ -185,6 +254,8 @@ def summarise_case(raw_dir, w, c):
             )
             for rep, f in reps:
                 r = read_report(os.path.join(case_dir, f))
+                if r is not None:
+                    rss.append(read_rss_kib(os.path.join(case_dir, f"{side}-{rep}.rss")))
                 if r is None:
                     err = os.path.join(case_dir, f"{side}-{rep}.err")
                     tail = ""
@@ -195,7 +266,7 @@ def summarise_case(raw_dir, w, c):
                 else:
                     reports.append(r)
         if reports or errors:
-            sides[side] = side_summary(reports, errors)
+            sides[side] = side_summary(reports, errors, rss)
     tol = c.get("quality_tolerance", {"rtol": 1e-6, "atol": 1e-9})
     same = bool(c.get("same_algorithm", False))
     out = {
@@ -216,6 +287,9 @@ def summarise_case(raw_dir, w, c):
         if t and ref:
             out[f"ratio{key}_over_reference"] = t / ref
             out[f"speedup{key}_vs_reference"] = ref / t
+        m, mref = s.get("median_peak_rss_bytes"), sides.get("reference", {}).get("median_peak_rss_bytes")
+        if m and mref:
+            out[f"rss{key}_over_reference"] = m / mref
         if s.get("quality") and sides.get("reference", {}).get("quality"):
             cmp = compare(s["quality"], sides["reference"]["quality"], tol)
             if not same:
@@ -248,6 +322,53 @@ def scaling_summary(cases):
     return out
 
 
+MODES = ("constrained", "unconstrained", "dense")
+
+
+def mode_summary(cases):
+    """Per variant prefix P with cases P-constrained / P-unconstrained / P-dense, and per side:
+    t(constrained) / t(unconstrained) and t(unconstrained) / t(dense)."""
+    by = {}
+    for c in cases:
+        for mode in MODES:
+            if c["variant"].endswith("-" + mode):
+                by.setdefault(c["variant"][: -len(mode) - 1], {})[mode] = c
+    out = {}
+    for prefix, modes in sorted(by.items()):
+        entry = {}
+        for side in SIDES:
+            t = {m: modes[m]["sides"].get(side, {}).get("median_of_medians_ns") for m in modes}
+            if t.get("constrained") and t.get("unconstrained"):
+                entry[f"{side}_constrained_over_unconstrained"] = t["constrained"] / t["unconstrained"]
+            if t.get("unconstrained") and t.get("dense"):
+                entry[f"{side}_unconstrained_over_dense"] = t["unconstrained"] / t["dense"]
+        if entry:
+            out[prefix] = entry
+    return out
+
+
+def peak_gflops_per_core():
+    """f32 peak of one core from /proc/cpuinfo: GHz x 2 FMA pipes x SIMD lanes (16 with
+    avx512f, 8 with avx2/fma, else 4) x 2 flops per FMA. The 2 FMA pipes are an assumption
+    (true for most server cores; some Xeons have one 512-bit FMA unit, which halves the
+    avx512 figure); the clock is /proc/cpuinfo's `cpu MHz` (nominal on a VM, no turbo)."""
+    mhz, flags = None, set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("cpu MHz") and mhz is None:
+                    mhz = float(line.split(":", 1)[1])
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+    except (OSError, ValueError):
+        return None, None
+    if not mhz:
+        return None, None
+    lanes, isa = (16, "avx512f") if "avx512f" in flags else (8, "avx2+fma") if {"avx2", "fma"} <= flags else (4, "sse")
+    peak = mhz / 1000 * 2 * lanes * 2
+    return peak, f"{mhz / 1000:.3f} GHz x 2 FMA pipes (assumed) x {lanes} f32 lanes ({isa}) x 2 = {peak:.1f} GFLOP/s per core"
+
+
 def machine_info(args):
     cpu = None
     try:
@@ -266,7 +387,16 @@ def machine_info(args):
             return None
 
     status = git("status", "--porcelain", "--untracked-files=no")
+    peak, assumption = peak_gflops_per_core()
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
     return {
+        "peak_gflops_per_core": peak,
+        "peak_assumption": assumption,
+        "loadavg_at_summary": load,
+        "rss_method": args.rss_method,
         "cpu_model": cpu or platform.processor() or None,
         "cores": os.cpu_count(),
         "threads": args.threads,
@@ -282,6 +412,53 @@ def machine_info(args):
 
 def fmt_us(ns):
     return f"{ns / 1e3:.1f}" if ns else "-"
+
+
+def fmt_mb(b):
+    return f"{b / 1e6:.1f}" if b else "-"
+
+
+def print_resources(wl):
+    """Peak RSS per side, rein / reference, held bytes and rein RSS / held; GFLOP/s per side
+    with its share of the peak of the cores that side computes on."""
+    peak = wl["machine"].get("peak_gflops_per_core")
+    has_flops = any(v.get("gflops") for c in wl["cases"] for v in c["sides"].values())
+    print()
+    head = (f"{'variant':<28}{'RSS rein MB':>12}{'ref MB':>9}{'rein/ref':>9}{'held MB':>9}{'RSS/held':>9}"
+            f"{'steps/held':>11}"
+            + (f"{'GFLOP/s rein':>14}{'ref':>15}" if has_flops else ""))
+    print(head)
+    print("-" * len(head))
+    for c in wl["cases"]:
+        s = c["sides"]
+        r, f = s.get("rein", {}), s.get("reference", {})
+        ratio = c.get("rss_over_reference")
+        over = r.get("rss_over_held")
+        steps = r.get("steps_rss_over_held")
+        line = (f"{c['variant']:<28}{fmt_mb(r.get('median_peak_rss_bytes')):>12}"
+                f"{fmt_mb(f.get('median_peak_rss_bytes')):>9}{(f'{ratio:.2f}' if ratio else '-'):>9}"
+                f"{fmt_mb(r.get('held_bytes')):>9}{(f'{over:.2f}' if over else '-'):>9}"
+                f"{(f'{steps:.2f}' if steps else '-'):>11}")
+        if has_flops:
+            for side, width in ((r, 14), (f, 15)):
+                g = side.get("gflops")
+                pct = f" ({100 * g / (peak * (side.get('threads') or 1)):.0f}%)" if g and peak else ""
+                line += f"{(f'{g:.1f}' + pct) if g else '-':>{width}}"
+        print(line)
+    if has_flops and peak:
+        print(f"GFLOP/s (% of the peak of the side's threads: {wl['machine'].get('peak_assumption')})")
+    print("RSS: peak resident memory of the whole process (median over reps); steps/held: rein's own"
+          " peak at the end of the timed steps (before its quality evaluation) / held")
+    print("goals: RSS rein/ref <= 0.25, rein RSS/held <= 1.5")
+    if wl.get("modes"):
+        print()
+        print(f"{'step time ratios':<28}{'side':<12}{'constrained/unconstrained':>27}{'unconstrained/dense':>21}")
+        for prefix, e in wl["modes"].items():
+            for side in SIDES:
+                a = e.get(f"{side}_constrained_over_unconstrained")
+                b = e.get(f"{side}_unconstrained_over_dense")
+                if a or b:
+                    print(f"{prefix:<28}{side:<12}{(f'{a:.3f}' if a else '-'):>27}{(f'{b:.3f}' if b else '-'):>21}")
 
 
 def print_table(name, wl):
@@ -313,6 +490,7 @@ def print_table(name, wl):
             f"{fmt_us(s.get('rein-tch', {}).get('median_of_medians_ns')):>10}"
             f"{(f'{tratio:.3f}' if tratio else '-'):>9}  {qs}"
         )
+    print_resources(wl)
     if wl.get("scaling"):
         print()
         print(f"{'scaling group':<20}{'n':>18}{'rein t(large)/t(small)':>26}{'reference':>12}{'rein-tch':>10}")
@@ -356,6 +534,9 @@ def cmd_summarise(args):
         sc = scaling_summary(cases)
         if sc:
             wl["scaling"] = sc
+        modes = mode_summary(cases)
+        if modes:
+            wl["modes"] = modes
         results["workloads"][w["workload"]] = wl
         print_table(w["workload"], wl)
         for c in cases:
@@ -392,9 +573,18 @@ def main():
     s.add_argument("--quick", action="store_true")
     s.add_argument("--torch-version")
     s.add_argument("--rustc-version")
+    s.add_argument("--rss-method", default="gnu-time",
+                   help="how the .rss files were measured (recorded in the results)")
     s.add_argument("workloads", nargs="+")
+    d = sub.add_parser("datasets")
+    d.add_argument("--quick", action="store_true")
+    d.add_argument("workloads", nargs="+")
+    r = sub.add_parser("peak-rss")
+    r.add_argument("file")
+    r.add_argument("command", nargs=argparse.REMAINDER)
     args = p.parse_args()
-    {"cases": cmd_cases, "args": cmd_args, "summarise": cmd_summarise}[args.cmd](args)
+    {"cases": cmd_cases, "args": cmd_args, "summarise": cmd_summarise, "datasets": cmd_datasets,
+     "peak-rss": cmd_peak_rss}[args.cmd](args)
 
 
 if __name__ == "__main__":

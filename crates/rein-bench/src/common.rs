@@ -1,14 +1,18 @@
 //! Arguments every workload takes, device selection and the step timer.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use burn::module::Module;
 use burn::tensor::{Device, FloatDType};
 use clap::Args;
 use rein::device::DeviceKind;
+use rein::{StateDict, Stateful};
+use rein_nn::Dataset;
 
-use crate::report::{Quality, RunReport, StepStats};
+use crate::report::{HeldBytes, Quality, RunReport, StepStats};
 
 /// Arguments shared by every workload.
 #[derive(Args, Debug, Clone)]
@@ -78,7 +82,13 @@ impl CommonArgs {
             step()?;
             samples.push(t.elapsed().as_nanos() as f64);
         }
+        record_steps_peak_rss();
         Ok(StepStats::from_samples(&samples))
+    }
+
+    /// Bytes of one float parameter of this run (`--f64`: 8, else 4).
+    pub fn float_bytes(&self) -> u64 {
+        if self.f64 { 8 } else { 4 }
     }
 
     /// A report for `workload`/`variant` with these arguments filled in.
@@ -99,9 +109,73 @@ impl CommonArgs {
             steps: self.steps,
             step_ns,
             flops_per_step: None,
+            held_bytes: None,
+            held_bytes_parts: Default::default(),
+            peak_rss_after_steps_bytes: match STEPS_PEAK_RSS.load(Ordering::Relaxed) {
+                0 => None,
+                bytes => Some(bytes),
+            },
             quality,
         }
     }
+}
+
+/// [`record_steps_peak_rss`]'s reading (0: none yet).
+static STEPS_PEAK_RSS: AtomicU64 = AtomicU64::new(0);
+
+/// This process's peak resident set size so far, in bytes: `VmHWM` of `/proc/self/status`
+/// (Linux; `None` elsewhere or if unreadable).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Records the peak resident set size at the end of the timed steps, for the report's
+/// `peak_rss_after_steps_bytes` (workloads with their own timing loop call it themselves).
+pub fn record_steps_peak_rss() {
+    if let Some(bytes) = peak_rss_bytes() {
+        STEPS_PEAK_RSS.store(bytes, Ordering::Relaxed);
+    }
+}
+
+/// Bytes of a data set as [`Dataset`] stores it: the `f32` features and the `usize` labels.
+pub fn dataset_bytes(ds: &Dataset) -> u64 {
+    (ds.features.len() * std::mem::size_of::<f32>()
+        + ds.labels.len() * std::mem::size_of::<usize>()) as u64
+}
+
+/// Bytes of a batch order held as `usize` indices.
+pub fn index_bytes(indices: &[usize]) -> u64 {
+    std::mem::size_of_val(indices) as u64
+}
+
+/// Bytes of a model's parameters (`float_bytes` per parameter).
+pub fn param_bytes<M: Module>(model: &M, float_bytes: u64) -> u64 {
+    model.num_params() as u64 * float_bytes
+}
+
+/// Adds the state of a constrained optimizer to `held`: its checkpoint state (the same arrays
+/// the run holds: [`Stateful::save_state`]) split into `primal_state` (entries under
+/// `opt/primal/`, e.g. Adam's moments) and `dual_state` (everything else: multipliers, the
+/// dual optimizer's state, the step counter). The sizes are those of the saved arrays; the
+/// copy is made once, after the timed steps.
+pub fn add_optimizer_state(held: &mut HeldBytes, opt: &impl Stateful) -> Result<()> {
+    let mut dict = StateDict::new();
+    opt.save_state("opt", &mut dict)
+        .context("saving the optimizer state to count its bytes")?;
+    let (mut primal, mut dual) = (0u64, 0u64);
+    for key in dict.keys() {
+        let bytes = dict.get_data(key).map_or(0, |d| d.as_bytes().len() as u64);
+        if key.starts_with("opt/primal/") {
+            primal += bytes;
+        } else {
+            dual += bytes;
+        }
+    }
+    held.add("primal_state", primal).add("dual_state", dual);
+    Ok(())
 }
 
 /// Threads the device computes with. The default flex device is built without burn-flex's

@@ -37,10 +37,10 @@ use rein_recipes::feasible::{
     BaselineProblem, FEASIBLE, FeasibleProblem, Figures, Method, epsilon, figures,
 };
 
-use crate::common::CommonArgs;
+use crate::common::{self, CommonArgs};
 use crate::model_io::{self, DataName};
 use crate::problem_file::ProblemFile;
-use crate::report::{Quality, RunReport, StepStats};
+use crate::report::{HeldBytes, Quality, RunReport, StepStats};
 
 /// The primal optimizers the Python reference runs too, as `--primal` takes them.
 const PRIMALS: [&str; 2] = ["adam", "sgd"];
@@ -108,11 +108,26 @@ pub fn run(args: &FeasibleArgs) -> Result<Option<RunReport>> {
     let (batch_size, batches) = model_io::batches(&p, data.train.n)?;
     let sizes = model_io::sizes(&p)?;
     let mut model = model_io::mlp(&p, &device)?;
+    let mut held = HeldBytes::new();
+    held.add(
+        "data",
+        common::dataset_bytes(&data.train) + common::dataset_bytes(&data.test),
+    )
+    .add("batches", common::index_bytes(&batches))
+    .add(
+        "model",
+        common::param_bytes(&model, args.common.float_bytes()),
+    );
     let lr = p.meta_f64("lr")?;
     let dual = DualSgd::new(p.meta_f64("dual_lr")?)?;
     let eps = p.meta_f64("eps")?;
     let n = data.train.n;
     let erm = if args.vs_erm {
+        // ERM trains a second copy of the model on its own copy of the training rows.
+        held.add("data", common::dataset_bytes(&data.train)).add(
+            "model",
+            common::param_bytes(&model, args.common.float_bytes()),
+        );
         let problem = BaselineProblem::new(data.train.clone(), eps, Method::Erm, &device)
             .with_diagnostics(false);
         let primal = PrimalConfig::new(args.primal, lr).build()?;
@@ -129,6 +144,7 @@ pub fn run(args: &FeasibleArgs) -> Result<Option<RunReport>> {
         None => {
             let (s, l) = timed(
                 &args.common,
+                &mut held,
                 opt,
                 &mut problem,
                 &mut model,
@@ -140,6 +156,7 @@ pub fn run(args: &FeasibleArgs) -> Result<Option<RunReport>> {
         Some((erm_opt, mut erm_problem, mut erm_model)) => {
             let (fl, erm, l) = timed_vs_erm(
                 &args.common,
+                &mut held,
                 (opt, &mut problem, &mut model),
                 (erm_opt, &mut erm_problem, &mut erm_model),
                 &batches,
@@ -161,12 +178,15 @@ pub fn run(args: &FeasibleArgs) -> Result<Option<RunReport>> {
     let variant = format!("{}-{:?}", args.data.as_str(), args.primal).to_lowercase();
     let mut report = args.common.report("feasible", variant, stats, q);
     report.flops_per_step = Some(model_io::mlp_step_flops(&sizes, batch_size));
+    report.set_held(held);
     Ok(Some(report))
 }
 
-/// Runs the timed steps and returns the step statistics and the final multipliers.
+/// Runs the timed steps and returns the step statistics and the final multipliers; adds the
+/// optimizer's state to `held`.
 fn timed<O: PrimalOptimizer>(
     common: &CommonArgs,
+    held: &mut HeldBytes,
     mut opt: AlternatingDualPrimal<O>,
     problem: &mut FeasibleProblem,
     model: &mut Mlp,
@@ -187,6 +207,7 @@ fn timed<O: PrimalOptimizer>(
         .and_then(|c| c.multipliers())
         .context("the feasibility constraint has no multipliers")?
         .to_vec();
+    crate::common::add_optimizer_state(held, &opt)?;
     Ok((stats, lambda))
 }
 
@@ -194,9 +215,11 @@ fn timed<O: PrimalOptimizer>(
 type Side<'a, O, P> = (O, &'a mut P, &'a mut Mlp);
 
 /// Runs FL and ERM on the same batches, interleaved step by step (warm-up untimed), each step
-/// timed on its own. Returns FL's and ERM's step statistics and FL's final multipliers.
+/// timed on its own. Returns FL's and ERM's step statistics and FL's final multipliers; adds
+/// both optimizers' state to `held`.
 fn timed_vs_erm<O: PrimalOptimizer, E: PrimalOptimizer>(
     common: &CommonArgs,
+    held: &mut HeldBytes,
     (mut fl, fl_problem, fl_model): Side<'_, AlternatingDualPrimal<O>, FeasibleProblem>,
     (mut erm, erm_problem, erm_model): Side<'_, Unconstrained<E>, BaselineProblem>,
     batches: &[usize],
@@ -220,12 +243,15 @@ fn timed_vs_erm<O: PrimalOptimizer, E: PrimalOptimizer>(
             fl_ns.push((end - mid).as_nanos() as f64);
         }
     }
+    crate::common::record_steps_peak_rss();
     let lambda = fl
         .constraints()
         .get(FEASIBLE)
         .and_then(|c| c.multipliers())
         .context("the feasibility constraint has no multipliers")?
         .to_vec();
+    crate::common::add_optimizer_state(held, &fl)?;
+    crate::common::add_optimizer_state(held, &erm)?;
     Ok((
         StepStats::from_samples(&fl_ns),
         StepStats::from_samples(&erm_ns),

@@ -33,9 +33,9 @@ use rein::{ConstrainedOptimizer, Constraint, Constraints};
 use rein_testing::problems::{PER_SAMPLE, PerSample, PerSampleBatch, PerSampleRows, Point};
 use rein_testing::rng::SplitMix64;
 
-use crate::common::CommonArgs;
+use crate::common::{self, CommonArgs};
 use crate::problem_file::ProblemFile;
-use crate::report::{Quality, RunReport};
+use crate::report::{HeldBytes, Quality, RunReport};
 
 /// Name of the constraint group on both sides.
 pub const GROUP: &str = PER_SAMPLE;
@@ -198,10 +198,19 @@ pub fn run(args: &IndexedArgs) -> Result<Option<RunReport>> {
         "lambda_positive".into(),
         lambda.iter().filter(|l| **l > 0.0).count() as f64,
     );
-    Ok(Some(args.common.report(
-        "indexed",
-        variant(n, k),
-        step_ns,
-        q,
-    )))
+    // The stored batches (indices, rows a_i, b_i: host copies in the problem plus the batch
+    // tensors), x and the optimizer state (the n multipliers).
+    let mut held = HeldBytes::new();
+    let batch_indices: usize = data.iter().map(|d| d.indices.len()).sum();
+    held.add("problem", 8 * (indices.len() + a.len() + b.len()) as u64)
+        .add(
+            "batches",
+            args.common.float_bytes() * (a.len() + b.len()) as u64
+                + (batch_indices * std::mem::size_of::<usize>()) as u64,
+        )
+        .add("model", args.common.float_bytes() * x.len() as u64);
+    common::add_optimizer_state(&mut held, &opt)?;
+    let mut report = args.common.report("indexed", variant(n, k), step_ns, q);
+    report.set_held(held);
+    Ok(Some(report))
 }

@@ -37,10 +37,10 @@ use rein_nn::l0::{GateRng, TestGate, host};
 use rein_nn::{Dataset, L0Mlp, L0MlpConfig, Mlp};
 use rein_recipes::sparsity::{DENSITY, GATE_PATTERN, SparsityProblem, Targets, gates_group};
 
-use crate::common::CommonArgs;
+use crate::common::{self, CommonArgs};
 use crate::model_io::{self, DataName};
 use crate::problem_file::ProblemFile;
-use crate::report::{Quality, RunReport, StepStats};
+use crate::report::{HeldBytes, Quality, RunReport, StepStats};
 
 /// Number of final steps whose mean loss is reported.
 const LOSS_WINDOW: usize = 50;
@@ -120,6 +120,13 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
         );
     }
     let (batch_size, batches) = model_io::batches(&p, data.train.n)?;
+    let float_bytes = args.common.float_bytes();
+    let mut held = HeldBytes::new();
+    held.add(
+        "data",
+        common::dataset_bytes(&data.train) + common::dataset_bytes(&data.test),
+    )
+    .add("batches", common::index_bytes(&batches));
     let settings = Settings::read(&p)?;
     let ce = CrossEntropyLossConfig::new().init(&device);
     let flops = model_io::mlp_step_flops(&sizes, batch_size);
@@ -141,6 +148,8 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
             let mut opt =
                 Unconstrained::new(Adam::new(AdamConfig::new(settings.lr))?, Constraints::new())?;
             let stats = run.time(&mut opt, &mut problem, &mut model)?;
+            held.add("model", common::param_bytes(&model, float_bytes));
+            common::add_optimizer_state(&mut held, &opt)?;
             let mut q = run.quality();
             let logits = model.forward(model_io::features(&data.test, &device));
             q.extra.insert(
@@ -193,6 +202,11 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
             };
             let mut opt = config.build_with(primal, constraints)?;
             let stats = run.time(&mut opt, &mut problem, &mut model)?;
+            held.add("model", common::param_bytes(&model, float_bytes));
+            common::add_optimizer_state(&mut held, &opt)?;
+            // The stored noise stays in the problem (read by the reference; rein redraws the
+            // same values from its seed).
+            held.add("gate_noise", (noise_steps * gates * 4) as u64);
             let lambda = opt
                 .constraints()
                 .get(DENSITY)
@@ -211,6 +225,7 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
     };
     // GFLOP/s = flops_per_step / step time; not a quality figure (it depends on the timing).
     report.flops_per_step = Some(flops);
+    report.set_held(held);
     Ok(Some(report))
 }
 

@@ -29,8 +29,59 @@ pub struct RunReport {
     /// 2·m·k·n per matmul, ×3 for forward + both backward matmuls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flops_per_step: Option<f64>,
+    /// Bytes of the arrays the run must hold (data as stored, batch order, model parameters,
+    /// optimizer state, dual state, stored gate noise), from their actual sizes; the harness
+    /// divides the process's peak resident memory by it. `None` when the workload does not
+    /// count them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_bytes: Option<u64>,
+    /// The parts of [`RunReport::held_bytes`] by name (see [`HeldBytes`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub held_bytes_parts: BTreeMap<String, u64>,
+    /// The process's peak resident set size at the end of the timed steps (`VmHWM`, Linux),
+    /// before the quality evaluation, which may need more (e.g. a forward pass over the whole
+    /// training set); the harness measures the whole run's peak from outside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_after_steps_bytes: Option<u64>,
     /// What the run reached, for the quality comparison.
     pub quality: Quality,
+}
+
+impl RunReport {
+    /// Records the held arrays: their total and the parts.
+    pub fn set_held(&mut self, held: HeldBytes) {
+        self.held_bytes = Some(held.total());
+        self.held_bytes_parts = held.parts;
+    }
+}
+
+/// The arrays a run must hold, in bytes by part. Part names used by the workloads:
+/// `data` (features and labels as the run stores them), `batches` (the stored batch order),
+/// `model` (parameters), `primal_state` (e.g. Adam's two moments and step counts),
+/// `dual_state` (multipliers and the dual optimizer's state), `gate_noise` (the replayed noise
+/// kept in the problem), `problem` (other arrays of the problem, e.g. `A` and `b`).
+#[derive(Debug, Clone, Default)]
+pub struct HeldBytes {
+    /// Bytes by part name.
+    pub parts: BTreeMap<String, u64>,
+}
+
+impl HeldBytes {
+    /// No parts yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `bytes` to part `name` (created at 0).
+    pub fn add(&mut self, name: &str, bytes: u64) -> &mut Self {
+        *self.parts.entry(name.to_string()).or_default() += bytes;
+        self
+    }
+
+    /// Sum of the parts.
+    pub fn total(&self) -> u64 {
+        self.parts.values().sum()
+    }
 }
 
 /// Summary of per-step wall times, in nanoseconds.

@@ -26,14 +26,14 @@ use clap::{Args, ValueEnum};
 use rein::dual::DualSgd;
 use rein::optim::{Sgd, SgdConfig};
 use rein::scheme::SchemeKind;
-use rein::{ConstrainedOptimizer, Constraint, Constraints};
+use rein::{ConstrainedOptimizer, Constraint, Constraints, Stateful};
 use rein_testing::linalg::kkt_point;
 use rein_testing::problems::{MinNormLinear, Point};
 use rein_testing::rng::SplitMix64;
 
-use crate::common::CommonArgs;
+use crate::common::{self, CommonArgs};
 use crate::problem_file::ProblemFile;
-use crate::report::{Quality, RunReport};
+use crate::report::{HeldBytes, Quality, RunReport};
 
 /// Name of the constraint group on both sides.
 pub const GROUP: &str = "ineq";
@@ -166,7 +166,7 @@ fn quality(p: &ProblemFile, x: &[f64], lambda: &[f64]) -> Result<Quality> {
 }
 
 /// Runs the timed steps of `opt` and reports.
-fn run_with<S: ConstrainedOptimizer>(
+fn run_with<S: ConstrainedOptimizer + Stateful>(
     args: &TinyCmpArgs,
     p: &ProblemFile,
     mut problem: MinNormLinear,
@@ -186,9 +186,17 @@ fn run_with<S: ConstrainedOptimizer>(
         .context("the `ineq` group has no multipliers")?
         .to_vec();
     let q = quality(p, &x, &lambda)?;
-    Ok(args
+    // A, b (the problem's tensors on the device) and x, all float64 (--f64) or float32.
+    let fb = args.common.float_bytes();
+    let mut held = HeldBytes::new();
+    held.add("problem", ((x.len() + 1) * lambda.len()) as u64 * fb)
+        .add("model", x.len() as u64 * fb);
+    common::add_optimizer_state(&mut held, &opt)?;
+    let mut report = args
         .common
-        .report("tiny-cmp", args.scheme.name(), step_ns, q))
+        .report("tiny-cmp", args.scheme.name(), step_ns, q);
+    report.set_held(held);
+    Ok(report)
 }
 
 /// `rein-bench tiny-cmp`.

@@ -15,7 +15,9 @@
 //! reason. `--fail-rank R --fail-step S` makes rank R fail at step S (the run must abort, not
 //! hang); `--f64` runs in float64 (the difference to the serial run is then rounding only);
 //! `--mismatch` gives rank 1 a different learning rate (the configuration check must
-//! catch it).
+//! catch it). `--hidden W1,W2,...` (default 32) and `--batch B` (default 64, at most the 1,437
+//! training rows) change the model and the global batch, e.g. `--hidden 1024,1024 --batch 1024`
+//! for a compute-bound step when measuring the speed-up over ranks (`bench/mpi.sh`).
 
 use std::rc::Rc;
 
@@ -38,7 +40,10 @@ use rein::{
 use rein_dist::{MpiCommunicator, run_or_abort};
 use rein_nn::{Dataset, Digits, Mlp, MlpConfig};
 
+/// Default global batch.
 const BATCH: usize = 64;
+/// Default hidden widths (the digits MLP 64-32-10).
+const HIDDEN: [usize; 1] = [32];
 
 #[derive(Debug, Clone)]
 struct Options {
@@ -48,6 +53,8 @@ struct Options {
     fail: Option<(usize, usize)>,
     mismatch: bool,
     f64: bool,
+    hidden: Vec<usize>,
+    batch: usize,
 }
 
 fn parse() -> Result<Options, String> {
@@ -58,6 +65,8 @@ fn parse() -> Result<Options, String> {
         fail: None,
         mismatch: false,
         f64: false,
+        hidden: HIDDEN.to_vec(),
+        batch: BATCH,
     };
     let mut fail_rank = None;
     let mut fail_step = None;
@@ -89,6 +98,24 @@ fn parse() -> Result<Options, String> {
                         .parse()
                         .map_err(|e| format!("--fail-step: {e}"))?,
                 )
+            }
+            "--hidden" => {
+                o.hidden = value("--hidden")?
+                    .split(',')
+                    .map(|w| w.trim().parse::<usize>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| format!("--hidden: {e} (widths like 1024,1024)"))?;
+                if o.hidden.is_empty() || o.hidden.contains(&0) {
+                    return Err("--hidden: widths must be positive".into());
+                }
+            }
+            "--batch" => {
+                o.batch = value("--batch")?
+                    .parse()
+                    .map_err(|e| format!("--batch: {e}"))?;
+                if o.batch == 0 {
+                    return Err("--batch must be at least 1".into());
+                }
             }
             "--mismatch" => o.mismatch = true,
             "--f64" => o.f64 = true,
@@ -183,10 +210,11 @@ fn run_training(
         },
         comm.clone(),
     );
-    let mut model = MlpConfig::new(64, vec![32], 10).init(0, device);
+    let mut model = MlpConfig::new(64, o.hidden.clone(), 10).init(0, device);
     let n = train.n;
+    // Distinct rows per batch: 7 and n = 1437 = 3 * 479 are coprime and batch <= n.
     let batches: Vec<Vec<usize>> = (0..o.steps)
-        .map(|t| (0..BATCH).map(|k| (t * BATCH + k * 7) % n).collect())
+        .map(|t| (0..o.batch).map(|k| (t * o.batch + k * 7) % n).collect())
         .collect();
     let adam = || DataParallel::new(Adam::new(AdamConfig::new(lr)).unwrap(), comm.clone());
     let sgd = || DataParallel::new(Sgd::new(SgdConfig::new(lr * 10.0)).unwrap(), comm.clone());
@@ -277,12 +305,18 @@ fn main() {
         .and_then(|d| d.split(0.2, 0))
         .unwrap_or_else(|e| comm.abort(2, &format!("digits: {e}")))
         .train;
+    if o.batch > train.n {
+        comm.abort(
+            2,
+            &format!("--batch {} exceeds the {} training rows", o.batch, train.n),
+        );
+    }
     let lr = if o.mismatch && comm.rank() == 1 {
         2e-3
     } else {
         1e-3
     };
-    let config = format!("{} {} {lr}", o.scheme, o.steps);
+    let config = format!("{} {} {lr} {:?} {}", o.scheme, o.steps, o.hidden, o.batch);
     run_or_abort(comm.as_ref(), || {
         ensure_same_on_all_ranks(
             comm.as_ref(),
@@ -316,10 +350,12 @@ fn main() {
         .any(|l| *l > 0.0);
     if comm.rank() == 0 {
         println!(
-            "dp-check: scheme {} ranks {} steps {} values {} bitwise_identical {} max_diff_vs_serial {:e} (value {} of {}: {} vs {}) multipliers_moved {} samples_per_s_distributed {:.0} samples_per_s_serial {:.0}",
+            "dp-check: scheme {} ranks {} steps {} hidden {:?} batch {} values {} bitwise_identical {} max_diff_vs_serial {:e} (value {} of {}: {} vs {}) multipliers_moved {} samples_per_s_distributed {:.0} samples_per_s_serial {:.0}",
             o.scheme,
             comm.size(),
             o.steps,
+            o.hidden,
+            o.batch,
             distributed.len(),
             identical,
             max_diff,
@@ -328,8 +364,8 @@ fn main() {
             distributed[at],
             serial[at],
             moved,
-            (o.steps * BATCH) as f64 / dist_secs,
-            (o.steps * BATCH) as f64 / serial_secs,
+            (o.steps * o.batch) as f64 / dist_secs,
+            (o.steps * o.batch) as f64 / serial_secs,
         );
     }
     let ok = identical && max_diff <= o.tolerance && moved;
