@@ -239,46 +239,37 @@ fn unpack_mnist(work: &Path) -> Result<()> {
 
 /// `apt-get download dataset-fashion-mnist` in `work`, then `dpkg-deb -x` it into `work`.
 fn unpack_fashion_mnist(work: &Path) -> Result<()> {
-    run(
-        Command::new("apt-get").args(["download", "dataset-fashion-mnist"]),
-        work,
-    )?;
-    let deb = fs::read_dir(work)
-        .with_context(|| format!("cannot list {}", work.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("dataset-fashion-mnist_") && n.ends_with(".deb"))
-        })
-        .context("`apt-get download dataset-fashion-mnist` produced no .deb file")?;
-    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work), work)?;
-    Ok(())
+    unpack_debian_package("dataset-fashion-mnist", work)
 }
 
 /// `apt-get download libcgal-demo` in `work`, `dpkg-deb -x` it into `work`, then untar the
 /// mesh files of its `data.tar.gz` there.
 fn unpack_cgal_meshes(work: &Path) -> Result<()> {
-    run(
-        Command::new("apt-get").args(["download", "libcgal-demo"]),
-        work,
-    )?;
-    let deb = fs::read_dir(work)
-        .with_context(|| format!("cannot list {}", work.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("libcgal-demo_") && n.ends_with(".deb"))
-        })
-        .context("`apt-get download libcgal-demo` produced no .deb file")?;
-    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work), work)?;
+    unpack_debian_package("libcgal-demo", work)?;
     run(
         Command::new("tar")
             .args(["-xzf", "usr/share/doc/libcgal-dev/data.tar.gz"])
             .args(MESHES.iter().map(|f| f.inner)),
         work,
     )?;
+    Ok(())
+}
+
+/// `apt-get download PACKAGE` in `work` (no root needed), then `dpkg-deb -x` the `.deb` into
+/// `work`.
+fn unpack_debian_package(package: &str, work: &Path) -> Result<()> {
+    run(Command::new("apt-get").args(["download", package]), work)?;
+    let prefix = format!("{package}_");
+    let deb = fs::read_dir(work)
+        .with_context(|| format!("cannot list {}", work.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".deb"))
+        })
+        .with_context(|| format!("`apt-get download {package}` produced no .deb file"))?;
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(work), work)?;
     Ok(())
 }
 
