@@ -3,13 +3,9 @@
 //! status 2 when the claim is missed unless `--accept-infeasible`; missing meshes and bad
 //! `.off` files are one clear error line.
 
-use std::process::Command;
+mod common;
 
-fn rein() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rein"));
-    c.env_remove("RUST_BACKTRACE");
-    c
-}
+use common::{assert_reports_written, metrics, missed_refused_then_forced, rein};
 
 const SMALL: &str = "recipe = \"eman\"\n[config]\nmeshes = [\"builtin:bumpy\"]\nvertices = 100\n\
 segments = 3\nsteps = 10\nchannels = 4\nlayers = 2\nbaseline_width = 8\ntest_copies = 1\n";
@@ -31,41 +27,18 @@ fn small_run_writes_its_reports_and_exits_2_on_a_missed_claim() {
             .output()
             .unwrap()
     };
-    let missed = run(&[]);
-    let stdout = String::from_utf8_lossy(&missed.stdout);
-    assert_eq!(
-        missed.status.code(),
-        Some(2),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&missed.stderr)
+    missed_refused_then_forced(run, &["EMAN accuracy"]);
+    assert_reports_written(
+        &out_dir,
+        &[
+            "config.toml",
+            "metrics.json",
+            "history.csv",
+            "segments_builtin-bumpy.png",
+            "loss.png",
+        ],
     );
-    assert!(
-        stdout.contains("Constraints NOT met") && stdout.contains("EMAN accuracy"),
-        "{stdout}"
-    );
-    let refused = run(&["--accept-infeasible"]);
-    assert_eq!(refused.status.code(), Some(1));
-    let accepted = run(&["--accept-infeasible", "--force"]);
-    assert!(
-        accepted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&accepted.stderr)
-    );
-    for name in [
-        "config.toml",
-        "metrics.json",
-        "history.csv",
-        "segments_builtin-bumpy.png",
-        "loss.png",
-    ] {
-        let bytes = std::fs::read(out_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if name.ends_with(".png") {
-            assert_eq!(&bytes[..4], b"\x89PNG", "{name}");
-        }
-    }
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("metrics.json")).unwrap())
-            .unwrap();
+    let m = metrics(&out_dir);
     assert_eq!(m["verdict"]["met"], false);
     assert!(m["eman"]["transformed_test"].is_number(), "{m}");
     assert!(m["baseline"]["canonical_test"].is_number(), "{m}");

@@ -2,11 +2,9 @@
 //! `history.csv` and its PNG plots, prints a verdict line, and exits with status 2 when the
 //! claim is missed unless `--accept-infeasible`; bad flags are errors naming them.
 
-use std::process::Command;
+mod common;
 
-fn rein() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rein"))
-}
+use common::{assert_reports_written, metrics, missed_refused_then_forced, rein};
 
 const SMALL: &str = "recipe = \"gait\"\n[config]\nsteps = 20\nbatch_size = 32\nhidden = [16]\n\
 train_samples = 128\neval_samples = 64\ndivergence_eval_samples = 32\neval_every = 10\n\
@@ -29,44 +27,20 @@ fn small_run_writes_its_reports_and_exits_2_on_a_missed_claim() {
             .output()
             .unwrap()
     };
-    let missed = run(&[]);
-    let stdout = String::from_utf8_lossy(&missed.stdout);
-    assert_eq!(
-        missed.status.code(),
-        Some(2),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&missed.stderr)
+    missed_refused_then_forced(run, &["barycenter"]);
+    assert_reports_written(
+        &out_dir,
+        &[
+            "config.toml",
+            "metrics.json",
+            "history.csv",
+            "samples_swiss-roll.png",
+            "samples_ring.png",
+            "quality.png",
+            "barycenter.png",
+        ],
     );
-    assert!(
-        stdout.contains("Constraints NOT met") && stdout.contains("barycenter"),
-        "{stdout}"
-    );
-    // The folder holds the missed run now: replacing it needs --force.
-    let refused = run(&["--accept-infeasible"]);
-    assert_eq!(refused.status.code(), Some(1));
-    let accepted = run(&["--accept-infeasible", "--force"]);
-    assert!(
-        accepted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&accepted.stderr)
-    );
-    for name in [
-        "config.toml",
-        "metrics.json",
-        "history.csv",
-        "samples_swiss-roll.png",
-        "samples_ring.png",
-        "quality.png",
-        "barycenter.png",
-    ] {
-        let bytes = std::fs::read(out_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if name.ends_with(".png") {
-            assert_eq!(&bytes[..4], b"\x89PNG", "{name}");
-        }
-    }
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("metrics.json")).unwrap())
-            .unwrap();
+    let m = metrics(&out_dir);
     assert_eq!(m["verdict"]["met"], false);
     assert!(
         m["comparisons"][1]["mmd"]["quality"]["modes_covered"].is_number(),
