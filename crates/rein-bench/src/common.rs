@@ -140,10 +140,10 @@ pub fn record_steps_peak_rss() {
     }
 }
 
-/// Bytes of a data set as [`Dataset`] stores it: the `f32` features and the `usize` labels.
+/// Bytes of a data set as [`Dataset`] stores it: the features (as stored: `f32`, or bytes for
+/// MNIST) and the `usize` labels.
 pub fn dataset_bytes(ds: &Dataset) -> u64 {
-    (ds.features.len() * std::mem::size_of::<f32>()
-        + ds.labels.len() * std::mem::size_of::<usize>()) as u64
+    (ds.feature_bytes() + ds.labels.len() * std::mem::size_of::<usize>()) as u64
 }
 
 /// Bytes of a batch order held as `usize` indices.

@@ -83,7 +83,7 @@ pub fn put_data(p: &mut ProblemFile, name: DataName, data: &Data, mnist_dir: &Pa
     match name {
         DataName::Digits => {
             for (part, ds) in [("train", &data.train), ("test", &data.test)] {
-                p.put_f32(&format!("{part}.x"), &[ds.n, ds.d], &ds.features)?;
+                p.put_f32(&format!("{part}.x"), &[ds.n, ds.d], &ds.features())?;
                 let y: Vec<i64> = ds.labels.iter().map(|&y| y as i64).collect();
                 p.put_i64(&format!("{part}.y"), &[ds.n], &y)?;
             }
@@ -369,5 +369,8 @@ pub fn accuracy(logits: Tensor<2>, labels: &[usize]) -> Result<f64> {
 
 /// Features of `ds` as a tensor `[n, d]` on `device`.
 pub fn features(ds: &Dataset, device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(ds.features.clone(), [ds.n, ds.d]), device)
+    Tensor::from_data(
+        TensorData::new(ds.features().into_owned(), [ds.n, ds.d]),
+        device,
+    )
 }

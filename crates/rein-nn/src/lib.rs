@@ -57,8 +57,8 @@ mod simd;
 pub mod siren;
 
 pub use data::{
-    Adult, Batch, Batcher, BatcherState, Compas, Dataset, Digits, Grouped, GroupedSplit, Mnist,
-    MnistVariant, Protected, ProtectedFeature, Split,
+    Adult, Batch, Batcher, BatcherState, Compas, Dataset, Digits, FeatureStorage, Grouped,
+    GroupedSplit, Mnist, MnistVariant, Protected, ProtectedFeature, Split,
 };
 pub use error::DataError;
 pub use l0::{

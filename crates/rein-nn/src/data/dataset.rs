@@ -1,18 +1,48 @@
 //! An in-memory classification data set and its stratified train/test split.
 
+use std::borrow::Cow;
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::DataError;
 use crate::rng;
 
+/// How a [`Dataset`] holds its row-major `n x d` feature matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeatureStorage {
+    /// One `f32` per value.
+    F32(Vec<f32>),
+    /// One byte per value, read as `f32::from(byte) / divisor`: data kept in the width it is
+    /// stored in (8-bit MNIST pixels with `divisor = 255`), a quarter of the `f32` memory. The
+    /// values are rounded exactly as a conversion at load time would round them, so a run
+    /// gives the same bits with either storage.
+    U8 {
+        /// The stored bytes, `n * d` of them.
+        bytes: Vec<u8>,
+        /// Positive, finite divisor of every byte.
+        divisor: f32,
+    },
+}
+
+impl FeatureStorage {
+    fn len(&self) -> usize {
+        match self {
+            Self::F32(v) => v.len(),
+            Self::U8 { bytes, .. } => bytes.len(),
+        }
+    }
+}
+
 /// A dense classification data set held on the host.
 ///
-/// `features` is row-major `n x d`; `labels[i]` is in `0..classes`. The fields are public for
-/// cheap read access; build values through [`Dataset::new`], which checks these invariants.
+/// The features are row-major `n x d` ([`FeatureStorage`]: `f32`, or bytes with a divisor);
+/// `labels[i]` is in `0..classes`. The other fields are public for cheap read access; build
+/// values through [`Dataset::new`] or [`Dataset::from_bytes`], which check these invariants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// Row-major feature matrix, `n * d` values.
-    pub features: Vec<f32>,
+    /// Row-major feature matrix, `n * d` values (read through [`Dataset::row`] and
+    /// [`Dataset::features`]).
+    storage: FeatureStorage,
     /// One label per row, each `< classes`.
     pub labels: Vec<usize>,
     /// Number of rows (samples).
@@ -46,16 +76,43 @@ impl Dataset {
         d: usize,
         classes: usize,
     ) -> Result<Self, DataError> {
+        Self::with_storage(FeatureStorage::F32(features), labels, d, classes)
+    }
+
+    /// Builds a data set whose features stay bytes (value = `f32::from(byte) / divisor`), with
+    /// the checks of [`Dataset::new`] and `divisor` positive and finite.
+    pub fn from_bytes(
+        bytes: Vec<u8>,
+        divisor: f32,
+        labels: Vec<usize>,
+        d: usize,
+        classes: usize,
+    ) -> Result<Self, DataError> {
+        if !(divisor.is_finite() && divisor > 0.0) {
+            return Err(DataError::InvalidArgument {
+                name: "divisor",
+                reason: format!("{divisor} is not a positive finite number"),
+            });
+        }
+        Self::with_storage(FeatureStorage::U8 { bytes, divisor }, labels, d, classes)
+    }
+
+    fn with_storage(
+        storage: FeatureStorage,
+        labels: Vec<usize>,
+        d: usize,
+        classes: usize,
+    ) -> Result<Self, DataError> {
         if d == 0 {
             return Err(DataError::Shape(
                 "feature dimension d must be positive".into(),
             ));
         }
         let n = labels.len();
-        if features.len() != n * d {
+        if storage.len() != n * d {
             return Err(DataError::Shape(format!(
                 "{} feature values for {n} labels of dimension {d} (expected {})",
-                features.len(),
+                storage.len(),
                 n * d
             )));
         }
@@ -65,7 +122,7 @@ impl Dataset {
             )));
         }
         Ok(Self {
-            features,
+            storage,
             labels,
             n,
             d,
@@ -73,12 +130,55 @@ impl Dataset {
         })
     }
 
-    /// The features of row `i`.
+    /// The features of row `i` (borrowed for `f32` storage, converted for bytes).
     ///
     /// # Panics
     /// If `i >= n`.
-    pub fn row(&self, i: usize) -> &[f32] {
-        &self.features[i * self.d..(i + 1) * self.d]
+    pub fn row(&self, i: usize) -> Cow<'_, [f32]> {
+        let range = i * self.d..(i + 1) * self.d;
+        match &self.storage {
+            FeatureStorage::F32(v) => Cow::Borrowed(&v[range]),
+            FeatureStorage::U8 { bytes, divisor } => Cow::Owned(
+                bytes[range]
+                    .iter()
+                    .map(|&b| f32::from(b) / divisor)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Appends the features of row `i` to `out`.
+    fn extend_row(&self, i: usize, out: &mut Vec<f32>) {
+        let range = i * self.d..(i + 1) * self.d;
+        match &self.storage {
+            FeatureStorage::F32(v) => out.extend_from_slice(&v[range]),
+            FeatureStorage::U8 { bytes, divisor } => {
+                out.extend(bytes[range].iter().map(|&b| f32::from(b) / divisor));
+            }
+        }
+    }
+
+    /// The whole row-major feature matrix as `f32` (borrowed for `f32` storage).
+    pub fn features(&self) -> Cow<'_, [f32]> {
+        match &self.storage {
+            FeatureStorage::F32(v) => Cow::Borrowed(v),
+            FeatureStorage::U8 { bytes, divisor } => {
+                Cow::Owned(bytes.iter().map(|&b| f32::from(b) / divisor).collect())
+            }
+        }
+    }
+
+    /// How the features are stored.
+    pub fn storage(&self) -> &FeatureStorage {
+        &self.storage
+    }
+
+    /// Bytes the feature matrix occupies as stored.
+    pub fn feature_bytes(&self) -> usize {
+        match &self.storage {
+            FeatureStorage::F32(v) => std::mem::size_of_val(v.as_slice()),
+            FeatureStorage::U8 { bytes, .. } => bytes.len(),
+        }
     }
 
     /// Number of rows of each class (length `classes`).
@@ -96,9 +196,16 @@ impl Dataset {
     /// # Panics
     /// If an index is `>= n`.
     pub fn subset(&self, indices: &[usize]) -> Dataset {
-        let (features, labels) = self.gather(indices);
+        let labels = indices.iter().map(|&i| self.labels[i]).collect();
+        let storage = match &self.storage {
+            FeatureStorage::F32(v) => FeatureStorage::F32(gather_rows(v, self.d, indices)),
+            FeatureStorage::U8 { bytes, divisor } => FeatureStorage::U8 {
+                bytes: gather_rows(bytes, self.d, indices),
+                divisor: *divisor,
+            },
+        };
         Dataset {
-            features,
+            storage,
             labels,
             n: indices.len(),
             d: self.d,
@@ -114,7 +221,7 @@ impl Dataset {
         let mut features = Vec::with_capacity(indices.len() * self.d);
         let mut labels = Vec::with_capacity(indices.len());
         for &i in indices {
-            features.extend_from_slice(self.row(i));
+            self.extend_row(i, &mut features);
             labels.push(self.labels[i]);
         }
         (features, labels)
@@ -180,6 +287,15 @@ impl Dataset {
     }
 }
 
+/// The rows `indices` of the row-major matrix `values` with `d` columns.
+fn gather_rows<T: Copy>(values: &[T], d: usize, indices: &[usize]) -> Vec<T> {
+    let mut out = Vec::with_capacity(indices.len() * d);
+    for &i in indices {
+        out.extend_from_slice(&values[i * d..(i + 1) * d]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,8 +318,35 @@ mod tests {
         assert!(Dataset::new(vec![0.0; 4], vec![0, 2], 2, 2).is_err());
         assert!(Dataset::new(vec![], vec![], 0, 2).is_err());
         let ds = Dataset::new(vec![1.0, 2.0, 3.0, 4.0], vec![1, 0], 2, 2).unwrap();
-        assert_eq!(ds.row(1), &[3.0, 4.0]);
+        assert_eq!(&*ds.row(1), &[3.0, 4.0]);
         assert_eq!(ds.class_counts(), vec![1, 1]);
+        assert!(Dataset::from_bytes(vec![0; 5], 255.0, vec![0, 1], 2, 2).is_err());
+        for bad in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+            let err = Dataset::from_bytes(vec![0; 4], bad, vec![0, 1], 2, 2).unwrap_err();
+            assert!(err.to_string().contains("divisor"), "{err}");
+        }
+    }
+
+    /// Byte storage reads as the f32 conversion done at load time, bit for bit, in every
+    /// access path, and holds a quarter of the bytes.
+    #[test]
+    fn byte_storage_reads_as_the_converted_values() {
+        let bytes: Vec<u8> = (0..=255).chain(0..=255).map(|b: u32| b as u8).collect();
+        let labels: Vec<usize> = (0..64).map(|i| i % 3).collect();
+        let converted: Vec<f32> = bytes.iter().map(|&b| f32::from(b) / 255.0).collect();
+        let q = Dataset::from_bytes(bytes, 255.0, labels.clone(), 8, 3).unwrap();
+        let f = Dataset::new(converted, labels, 8, 3).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&q.features()), bits(&f.features()));
+        assert_eq!(bits(&q.row(37)), bits(&f.row(37)));
+        let idx = [5, 0, 63, 5];
+        assert_eq!(bits(&q.gather(&idx).0), bits(&f.gather(&idx).0));
+        assert_eq!(q.gather(&idx).1, f.gather(&idx).1);
+        let (qs, fs) = (q.split(0.25, 3).unwrap(), f.split(0.25, 3).unwrap());
+        assert!(matches!(qs.train.storage(), FeatureStorage::U8 { .. }));
+        assert_eq!(bits(&qs.train.features()), bits(&fs.train.features()));
+        assert_eq!(qs.test_indices, fs.test_indices);
+        assert_eq!(q.feature_bytes() * 4, f.feature_bytes());
     }
 
     #[test]
@@ -223,7 +366,7 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, (0..ds.n).collect::<Vec<_>>());
         for (k, &i) in s.test_indices.iter().enumerate() {
-            assert_eq!(s.test.row(k), ds.row(i));
+            assert_eq!(&*s.test.row(k), &*ds.row(i));
             assert_eq!(s.test.labels[k], ds.labels[i]);
         }
     }

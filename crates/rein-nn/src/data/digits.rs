@@ -164,8 +164,8 @@ mod tests {
             counts.iter().all(|&c| (170..=190).contains(&c)),
             "{counts:?}"
         );
-        assert!(ds.features.iter().all(|&x| (0.0..=1.0).contains(&x)));
-        assert!(ds.features.contains(&1.0));
+        assert!(ds.features().iter().all(|&x| (0.0..=1.0).contains(&x)));
+        assert!(ds.features().contains(&1.0));
         // First row of the file: "0,0,5,13,9,1,0,0,..." with label 0.
         assert_eq!(&ds.row(0)[..4], &[0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0]);
         assert_eq!(ds.labels[0], 0);

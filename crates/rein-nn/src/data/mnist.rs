@@ -86,12 +86,9 @@ impl Mnist {
                 labels_raw.len()
             )));
         }
-        let features = pixels
-            .into_iter()
-            .map(|p| f32::from(p) / Self::MAX_PIXEL)
-            .collect();
         let labels = labels_raw.into_iter().map(usize::from).collect();
-        Dataset::new(features, labels, rows * cols, Self::CLASSES)
+        // Kept as bytes: a quarter of the memory of f32 pixels, read as `p / 255` per batch.
+        Dataset::from_bytes(pixels, Self::MAX_PIXEL, labels, rows * cols, Self::CLASSES)
     }
 }
 
@@ -158,8 +155,16 @@ mod tests {
             assert_eq!(split.test.labels, vec![1, 2]);
             assert_eq!(split.train_indices, vec![0, 1, 2]);
             assert_eq!(split.test_indices, vec![0, 1]);
-            assert_eq!(split.train.row(0), &[0.0, 1.0, 0.2, 0.4]);
-            assert!(split.train.features.iter().all(|v| (0.0..=1.0).contains(v)));
+            assert_eq!(&*split.train.row(0), &[0.0, 1.0, 0.2, 0.4]);
+            assert!(
+                split
+                    .train
+                    .features()
+                    .iter()
+                    .all(|v| (0.0..=1.0).contains(v))
+            );
+            // Kept in the stored width: one byte per pixel.
+            assert_eq!(split.train.feature_bytes(), 3 * 4);
             std::fs::remove_dir_all(dir).unwrap();
         }
     }

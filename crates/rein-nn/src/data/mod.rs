@@ -1,7 +1,8 @@
 //! Data sets, splits and minibatching.
 //!
-//! All data lives on the host as a row-major `Vec<f32>`; only a minibatch is turned into
-//! tensors (see [`Dataset::batch_tensors`]). Batches carry the **indices** of their samples so
+//! All data lives on the host, row-major, as `f32` or in the width it is stored in (MNIST's
+//! 8-bit pixels stay bytes: [`FeatureStorage`]); only a minibatch is turned into `f32` tensors
+//! (see [`Dataset::batch_tensors`]). Batches carry the **indices** of their samples so
 //! that per-sample constraints (one multiplier per training sample) can be looked up.
 
 mod batcher;
@@ -15,7 +16,7 @@ pub mod synthetic;
 pub mod tabular;
 
 pub use batcher::{Batch, Batcher, BatcherState, EpochIter};
-pub use dataset::{Dataset, Split};
+pub use dataset::{Dataset, FeatureStorage, Split};
 pub use digits::Digits;
 pub use grouped::{Grouped, GroupedSplit};
 pub use mnist::{Mnist, MnistVariant};

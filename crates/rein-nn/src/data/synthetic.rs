@@ -153,7 +153,7 @@ mod tests {
             gaussian_mixture(&[300, 30, 0], 3, 4.0, 0.5, 11).unwrap()
         );
         // Within-class spread is close to `std`.
-        let class0: Vec<&[f32]> = (0..300).map(|i| ds.row(i)).collect();
+        let class0: Vec<_> = (0..300).map(|i| ds.row(i)).collect();
         let mean0: f64 = class0.iter().map(|r| r[0] as f64).sum::<f64>() / 300.0;
         let var0: f64 = class0
             .iter()

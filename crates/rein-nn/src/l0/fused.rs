@@ -31,7 +31,7 @@
 //! drawn exactly as before (same generator, same order), so a seed gives the same gates.
 
 use burn::tensor::{DType, Tensor, TensorData};
-use wide::f32x8;
+use wide::{f32x8, f64x4};
 
 use super::hard_concrete::{BETA, GAMMA, GateRng, ZETA, zero_shift};
 
@@ -44,20 +44,36 @@ const SIGMOID_SATURATION: f64 = 40.0;
 /// The values of a tensor on the host: `f32` tensors stay `f32` (the SIMD path), every other
 /// dtype is read as `f64` (the scalar, double-precision path).
 enum Host {
-    F32(Vec<f32>),
+    /// Read in place through [`f32_values`]: converting to a `Vec<f32>` would copy the
+    /// device's bytes a second time (they come back with byte alignment).
+    F32(TensorData),
     F64(Vec<f64>),
 }
 
 fn host_values<const D: usize>(t: &Tensor<D>) -> Host {
     let data = t.to_data();
     if t.dtype() == DType::F32 {
-        Host::F32(data.try_into_vec::<f32>().expect("an f32 tensor holds f32"))
+        Host::F32(data)
     } else {
         Host::F64(
             data.convert::<f64>()
                 .try_into_vec::<f64>()
                 .expect("converted to f64"),
         )
+    }
+}
+
+/// The `f32` values of `data`: borrowed when its bytes are aligned for `f32` (the usual case),
+/// else copied.
+fn f32_values(data: &TensorData) -> std::borrow::Cow<'_, [f32]> {
+    match data.as_slice::<f32>() {
+        Ok(values) => std::borrow::Cow::Borrowed(values),
+        Err(_) => std::borrow::Cow::Owned(
+            data.as_bytes()
+                .chunks_exact(4)
+                .map(|b| f32::from_ne_bytes(b.try_into().expect("4 bytes")))
+                .collect(),
+        ),
     }
 }
 
@@ -76,29 +92,6 @@ fn sigmoid8(x: f32x8) -> f32x8 {
     f32x8::splat(1.0) / (f32x8::splat(1.0) + e)
 }
 
-/// The eight lanes of `x` starting at `start` (past the end padded with zeros) and how many
-/// of them are valid.
-#[inline(always)]
-fn lanes8(x: &[f32], start: usize) -> (f32x8, usize) {
-    let rest = &x[start..];
-    if rest.len() >= 8 {
-        (
-            f32x8::from(<[f32; 8]>::try_from(&rest[..8]).expect("8 lanes")),
-            8,
-        )
-    } else {
-        let mut pad = [0.0f32; 8];
-        pad[..rest.len()].copy_from_slice(rest);
-        (f32x8::from(pad), rest.len())
-    }
-}
-
-#[inline(always)]
-fn push_lanes(out: &mut Vec<f32>, v: f32x8, valid: usize) {
-    let a: [f32; 8] = v.into();
-    out.extend_from_slice(&a[..valid]);
-}
-
 fn tensor_like<const D: usize, E: burn::tensor::Element>(
     values: Vec<E>,
     like: &Tensor<D>,
@@ -115,7 +108,8 @@ pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor
     let (span, gamma) = (ZETA - GAMMA, GAMMA);
     // The noise is drawn in row-major element order, exactly as the unfused form does.
     let (value, slope) = match host_values(&log_alpha) {
-        Host::F32(la) => {
+        Host::F32(data) => {
+            let la = f32_values(&data);
             let (z, slope) = crate::simd::dispatch(SampleF32 { la: &la, rng });
             (tensor_like(z, &log_alpha), tensor_like(slope, &log_alpha))
         }
@@ -150,7 +144,8 @@ pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor
 pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
     let shift = zero_shift();
     let (total, slope) = match host_values(&log_alpha) {
-        Host::F32(la) => {
+        Host::F32(data) => {
+            let la = f32_values(&data);
             let (total, slope) = crate::simd::dispatch(ExpectedL0F32 { la: &la, shift });
             (total, tensor_like(slope, &log_alpha))
         }
@@ -193,30 +188,43 @@ impl crate::simd::Kernel for SampleF32<'_> {
 #[inline(always)]
 fn sample_f32(la: &[f32], rng: &mut GateRng) -> (Vec<f32>, Vec<f32>) {
     let (span, gamma) = (ZETA - GAMMA, GAMMA);
-    let mut x = Vec::with_capacity(la.len());
-    let mut noise = [0.0f64; NOISE_BLOCK];
-    for block in la.chunks(NOISE_BLOCK) {
-        let noise = &mut noise[..block.len()];
-        rng.fill_logistic_noise_inline(noise);
-        x.extend(block.iter().zip(noise.iter()).map(|(a, n)| *n as f32 + a));
-    }
     let (inv_beta, span8, gamma8) = (
         f32x8::splat((1.0 / BETA) as f32),
         f32x8::splat(span as f32),
         f32x8::splat(gamma as f32),
     );
     let (zero, one) = (f32x8::splat(0.0), f32x8::splat(1.0));
-    let mut z = Vec::with_capacity(x.len());
-    let mut slope = Vec::with_capacity(x.len());
-    // A plain loop, not a closure: the body must be inlined into the dispatched kernel.
-    for start in (0..x.len()).step_by(8) {
-        let (x, valid) = lanes8(&x, start);
-        let s = sigmoid8(x * inv_beta);
-        let bar = s * span8 + gamma8;
-        push_lanes(&mut z, bar.max(zero).min(one), valid);
-        let inside = bar.simd_gt(zero) & bar.simd_lt(one);
-        let d = span8 * inv_beta * s * (one - s);
-        push_lanes(&mut slope, inside.bitselect(d, zero), valid);
+    let mut z = Vec::with_capacity(la.len());
+    let mut slope = Vec::with_capacity(la.len());
+    let mut noise = [0.0f64; NOISE_BLOCK];
+    let mut x = [0.0f32; NOISE_BLOCK];
+    // Per block of NOISE_BLOCK gates (a multiple of 8): draw the noise, form `x = n + a` in
+    // f32, then the gates and slopes eight lanes at a time. Plain loops, not closures: the
+    // body must be inlined into the dispatched kernel.
+    for block in la.chunks(NOISE_BLOCK) {
+        let len = block.len();
+        let noise = &mut noise[..len];
+        rng.fill_logistic_noise_inline(noise);
+        for ((x, a), n) in x.iter_mut().zip(block).zip(noise.iter()) {
+            *x = *n as f32 + a;
+        }
+        // Lanes past `len` (last block only) hold stale values and are not kept.
+        for start in (0..len).step_by(8) {
+            let xs = f32x8::from(<[f32; 8]>::try_from(&x[start..start + 8]).expect("8 lanes"));
+            let s = sigmoid8(xs * inv_beta);
+            let bar = s * span8 + gamma8;
+            let inside = bar.simd_gt(zero) & bar.simd_lt(one);
+            let d = span8 * inv_beta * s * (one - s);
+            let zv: [f32; 8] = bar.max(zero).min(one).into();
+            let dv: [f32; 8] = inside.bitselect(d, zero).into();
+            if len - start >= 8 {
+                z.extend_from_slice(&zv);
+                slope.extend_from_slice(&dv);
+            } else {
+                z.extend_from_slice(&zv[..len - start]);
+                slope.extend_from_slice(&dv[..len - start]);
+            }
+        }
     }
     (z, slope)
 }
@@ -240,21 +248,32 @@ impl crate::simd::Kernel for ExpectedL0F32<'_> {
 #[inline(always)]
 fn expected_l0_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
     let (shift8, one) = (f32x8::splat(shift as f32), f32x8::splat(1.0));
-    // Eight f64 partial sums (one per lane; padded lanes add 0), combined at the end: a
+    // Eight f64 partial sums, one per lane (as two four-lane vectors), combined at the end: a
     // single running sum would serialise on the add latency.
-    let mut partial = [0.0f64; 8];
+    let (mut low, mut high) = (f64x4::ZERO, f64x4::ZERO);
     let mut slope = Vec::with_capacity(la.len());
-    for start in (0..la.len()).step_by(8) {
-        let (a, valid) = lanes8(la, start);
-        let p = sigmoid8(a - shift8);
-        let lanes: [f32; 8] = p.into();
-        for (k, (acc, &v)) in partial.iter_mut().zip(&lanes).enumerate() {
-            *acc += if k < valid { f64::from(v) } else { 0.0 };
-        }
-        push_lanes(&mut slope, p * (one - p), valid);
+    let mut chunks = la.chunks_exact(8);
+    for a in &mut chunks {
+        let p = sigmoid8(f32x8::from(<[f32; 8]>::try_from(a).expect("8 lanes")) - shift8);
+        let l: [f32; 8] = p.into();
+        low += f64x4::from([l[0] as f64, l[1] as f64, l[2] as f64, l[3] as f64]);
+        high += f64x4::from([l[4] as f64, l[5] as f64, l[6] as f64, l[7] as f64]);
+        slope.extend_from_slice(&<[f32; 8]>::from(p * (one - p)));
     }
-    let total = ((partial[0] + partial[4]) + (partial[2] + partial[6]))
-        + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
+    // The tail (fewer than eight gates), padded lanes adding 0.
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut pad = [0.0f32; 8];
+        pad[..rest.len()].copy_from_slice(rest);
+        let p = sigmoid8(f32x8::from(pad) - shift8);
+        let mut l: [f32; 8] = p.into();
+        l[rest.len()..].fill(0.0);
+        low += f64x4::from([l[0] as f64, l[1] as f64, l[2] as f64, l[3] as f64]);
+        high += f64x4::from([l[4] as f64, l[5] as f64, l[6] as f64, l[7] as f64]);
+        slope.extend_from_slice(&<[f32; 8]>::from(p * (one - p))[..rest.len()]);
+    }
+    let (lo, hi) = (low.to_array(), high.to_array());
+    let total = ((lo[0] + hi[0]) + (lo[2] + hi[2])) + ((lo[1] + hi[1]) + (lo[3] + hi[3]));
     (total, slope)
 }
 

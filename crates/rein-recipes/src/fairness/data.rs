@@ -275,8 +275,8 @@ pub fn population_mixture(spec: &MixtureSpec, seed: u64) -> Result<Grouped> {
         spec.std,
         seed ^ 0x9e37_79b9_7f4a_7c15,
     )?;
-    let mut features = major.features;
-    features.extend(minor.features.iter().enumerate().map(|(i, &v)| {
+    let mut features = major.features().into_owned();
+    features.extend(minor.features().iter().enumerate().map(|(i, &v)| {
         if i % spec.dim == 0 {
             v + spec.shift as f32
         } else {

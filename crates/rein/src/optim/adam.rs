@@ -111,14 +111,42 @@ impl Adam {
         &self.config
     }
 
-    /// The update of one flattened parameter.
+    /// The update of one flattened parameter: in one host pass on flex `f32`
+    /// ([`adam_host`](super::adam_host), the same bits), else with tensor ops.
     fn rule(&mut self, path: &str, x: Tensor<1>, g: Tensor<1>) -> Tensor<1> {
+        self.rule_with(path, x, g, super::adam_host::applies)
+    }
+
+    /// [`Adam::rule`], taking the host pass where `host(&x)` holds.
+    fn rule_with(
+        &mut self,
+        path: &str,
+        x: Tensor<1>,
+        g: Tensor<1>,
+        host: impl Fn(&Tensor<1>) -> bool,
+    ) -> Tensor<1> {
         let c = &self.config;
         let (lr, w) = self.groups.resolve(path, c.lr, c.weight_decay.value());
         let (x, g) = c.weight_decay.apply(w, lr, x, g);
         let (b1, b2, eps) = (c.beta1, c.beta2, c.eps);
         let e = self.state.entry(path, 2);
         e.step += 1;
+        let t = e.step as i32;
+        if host(&x) {
+            let step = super::adam_host::AdamStep {
+                b1,
+                b2,
+                eps,
+                lr,
+                bc1: 1.0 - b1.powi(t),
+                bc2: 1.0 - b2.powi(t),
+            };
+            let (m, v) = (e.slots[0].take(&x), e.slots[1].take(&x));
+            let (x, m, v) = super::adam_host::update(x, &g, m, v, step);
+            e.slots[0] = Slot::Live(m);
+            e.slots[1] = Slot::Live(v);
+            return x;
+        }
         let m = match e.slots[0].take(&x) {
             Some(m) => m.mul_scalar(b1) + g.clone().mul_scalar(1.0 - b1),
             None => g.clone().mul_scalar(1.0 - b1),
@@ -128,7 +156,6 @@ impl Adam {
             Some(v) => v.mul_scalar(b2) + g2.mul_scalar(1.0 - b2),
             None => g2.mul_scalar(1.0 - b2),
         };
-        let t = e.step as i32;
         let bc1 = 1.0 - b1.powi(t);
         let bc2 = 1.0 - b2.powi(t);
         let dir = m.clone().div_scalar(bc1) / (v.clone().div_scalar(bc2).sqrt().add_scalar(eps));
@@ -153,5 +180,87 @@ impl Stateful for Adam {
     fn load_state(&mut self, prefix: &str, dict: &StateDict) -> Result<()> {
         self.state = SlotState::load(prefix, &SLOTS, dict)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, TensorData};
+
+    use super::*;
+
+    fn bits(t: &Tensor<1>) -> Vec<u32> {
+        t.to_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    }
+
+    /// The host pass gives the tensor form's bits: values, moments and their checkpoint, over
+    /// steps whose gradients include zeros of both signs and a wide range of magnitudes, with
+    /// and without weight decay and parameter groups.
+    #[test]
+    fn host_pass_matches_the_tensor_form_bit_for_bit() {
+        let device = Device::flex();
+        let n = 1003;
+        let x0: Vec<f32> = (0..n)
+            .map(|i| ((i * 37) % 101) as f32 / 25.0 - 2.0)
+            .collect();
+        let grad = |step: usize| -> Tensor<1> {
+            let g: Vec<f32> = (0..n)
+                .map(|i| match (i + step) % 7 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    k => ((i * 13 + step * 5) % 17) as f32 * 10f32.powi(k as i32 - 4) - 0.3,
+                })
+                .collect();
+            Tensor::from_data(TensorData::new(g, [n]), &device)
+        };
+        let configs = [
+            AdamConfig::new(1e-2),
+            AdamConfig::new(3e-3).weight_decay(WeightDecay::Decoupled(0.1)),
+            AdamConfig::new(1e-3)
+                .betas(0.8, 0.99)
+                .eps(1e-6)
+                .weight_decay(WeightDecay::L2(0.01)),
+        ];
+        for config in configs {
+            let mut host = Adam::new(config.clone()).unwrap();
+            let mut tensor = Adam::new(config.clone()).unwrap();
+            let mut xh = Tensor::<1>::from_data(TensorData::new(x0.clone(), [n]), &device);
+            let mut xt = xh.clone();
+            for step in 0..5 {
+                xh = host.rule_with("w", xh, grad(step), |_| true);
+                xt = tensor.rule_with("w", xt, grad(step), |_| false);
+                assert_eq!(bits(&xh), bits(&xt), "{config:?} step {step}");
+            }
+            let (mut a, mut b) = (StateDict::default(), StateDict::default());
+            host.save_state("adam", &mut a).unwrap();
+            tensor.save_state("adam", &mut b).unwrap();
+            for slot in ["m", "v"] {
+                let key = format!("adam/w/{slot}");
+                let (da, db) = (a.get_data(&key).unwrap(), b.get_data(&key).unwrap());
+                assert_eq!(da.as_bytes(), db.as_bytes(), "{config:?} {slot}");
+            }
+            // Resumed from the checkpoint (slots `Loaded`, not `Live`), still the same bits.
+            let mut resumed = Adam::new(config.clone()).unwrap();
+            resumed.load_state("adam", &a).unwrap();
+            let xr = resumed.rule_with("w", xh.clone(), grad(5), |_| true);
+            let xt = tensor.rule_with("w", xt, grad(5), |_| false);
+            assert_eq!(bits(&xr), bits(&xt), "{config:?} resumed");
+        }
+    }
+
+    #[test]
+    fn the_host_pass_applies_to_flex_f32_only() {
+        let x = Tensor::<1>::from_data(TensorData::new(vec![1.0f32; 3], [3]), &Device::flex());
+        assert!(super::super::adam_host::applies(&x));
+        let tracked = Tensor::<1>::from_data(
+            TensorData::new(vec![1.0f32; 3], [3]),
+            &Device::flex().autodiff(),
+        );
+        assert!(super::super::adam_host::applies(&tracked));
     }
 }

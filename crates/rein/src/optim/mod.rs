@@ -16,6 +16,7 @@
 //! [`Clamp`]).
 
 mod adam;
+mod adam_host;
 mod grads;
 pub(crate) mod mapper;
 mod momentum;

@@ -440,9 +440,9 @@ fn fetched_adult_has_the_known_counts() {
     assert!(
         s.train
             .data
-            .features
+            .features()
             .iter()
-            .chain(&s.test.data.features)
+            .chain(s.test.data.features().iter())
             .all(|v| v.is_finite())
     );
     let r = Adult::load(&dir, Protected::Race).unwrap();

@@ -1,0 +1,117 @@
+//! Adam's update in one pass over host memory, for `f32` parameters on the flex device.
+//!
+//! The tensor form of [`super::Adam`] runs 14 element-wise ops per parameter, each a full pass
+//! over memory with its own output buffer; on the MNIST L0 MLP (533k parameters with the
+//! gates) they were a large part of burn-flex's element-wise time (BENCHMARKS.md, issue 14).
+//! Here the same arithmetic runs as one loop over `x`, `g`, `m` and `v`.
+//!
+//! The loop does exactly what the tensor form does on flex, in the same order and in `f32` with
+//! the scalars rounded to `f32` as flex rounds them (`scalar_op`), no fused multiply-add:
+//!
+//! ```text
+//! m <- m * b1 + g * (1 - b1)               (first step: g * (1 - b1))
+//! v <- v * b2 + (g * g) * (1 - b2)         (first step: (g * g) * (1 - b2))
+//! x <- x - ((m / bc1) / (sqrt(v / bc2) + eps)) * lr,   bc_i = 1 - b_i^t
+//! ```
+//!
+//! so the results are bit-identical to the tensor form (tested in `adam.rs`). Other devices
+//! (LibTorch, wgpu, CUDA) and `f64` parameters keep the tensor form: there a host round trip
+//! would cost a transfer.
+
+use burn::tensor::{DType, Device, Tensor, TensorData};
+
+/// The scalars of one Adam step, already combined for step `t`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AdamStep {
+    pub b1: f64,
+    pub b2: f64,
+    pub eps: f64,
+    pub lr: f64,
+    /// `1 - b1^t`.
+    pub bc1: f64,
+    /// `1 - b2^t`.
+    pub bc2: f64,
+}
+
+/// Whether [`update`] applies to a parameter: an `f32` tensor on the flex device (with or
+/// without autodiff).
+pub(crate) fn applies(x: &Tensor<1>) -> bool {
+    x.dtype() == DType::F32 && x.device().inner() == Device::flex()
+}
+
+/// The values of a tensor as host data: moved out without a copy when the tensor is the only
+/// owner of its buffer, copied otherwise.
+fn host(t: Tensor<1>) -> TensorData {
+    t.into_data()
+}
+
+/// Mutable `f32` view of host data. Bytes that burn hands back with a byte alignment are
+/// re-packed once (never in practice: allocations are at least 16-byte aligned).
+fn values_mut(data: &mut TensorData) -> &mut [f32] {
+    if data.as_slice::<f32>().is_err() {
+        let repacked: Vec<f32> = data
+            .as_bytes()
+            .chunks_exact(4)
+            .map(|b| f32::from_ne_bytes(b.try_into().expect("4 bytes")))
+            .collect();
+        *data = TensorData::new(repacked, data.shape().clone());
+    }
+    data.as_mut_slice::<f32>().expect("f32 data")
+}
+
+/// One Adam step of `x` with gradient `g` and moments `m`, `v` (`None` on the first step):
+/// the new `(x, m, v)` on `x`'s device. See the module docs for the arithmetic.
+///
+/// Call only where [`applies`] holds for `x`; `g`, `m` and `v` have `x`'s length.
+pub(crate) fn update(
+    x: Tensor<1>,
+    g: &Tensor<1>,
+    m: Option<Tensor<1>>,
+    v: Option<Tensor<1>>,
+    s: AdamStep,
+) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
+    let device = x.device();
+    let n = x.dims()[0];
+    let (b1, b2) = (s.b1 as f32, s.b2 as f32);
+    let (c1, c2) = ((1.0 - s.b1) as f32, (1.0 - s.b2) as f32);
+    let (bc1, bc2, eps, lr) = (s.bc1 as f32, s.bc2 as f32, s.eps as f32, s.lr as f32);
+    // A missing moment starts as `g * (1 - b)`, not `0 * b + g * (1 - b)`: the tensor form
+    // does so, and the two differ in the sign of a zero.
+    let (m_first, v_first) = (m.is_none(), v.is_none());
+    let g_data = g.to_data();
+    let mut x_data = host(x);
+    let mut m_data = m.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
+    let mut v_data = v.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
+    {
+        let mut g_owned = None;
+        let g_values: &[f32] = match g_data.as_slice::<f32>() {
+            Ok(values) => values,
+            Err(_) => g_owned.insert(
+                g_data
+                    .as_bytes()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_ne_bytes(b.try_into().expect("4 bytes")))
+                    .collect::<Vec<f32>>(),
+            ),
+        };
+        let xs = values_mut(&mut x_data);
+        let ms = values_mut(&mut m_data);
+        let vs = values_mut(&mut v_data);
+        for (((x, &g), m), v) in xs.iter_mut().zip(g_values).zip(ms).zip(vs) {
+            let m_new = if m_first { g * c1 } else { *m * b1 + g * c1 };
+            let v_new = if v_first {
+                (g * g) * c2
+            } else {
+                *v * b2 + (g * g) * c2
+            };
+            *m = m_new;
+            *v = v_new;
+            *x = *x - ((m_new / bc1) / ((v_new / bc2).sqrt() + eps)) * lr;
+        }
+    }
+    (
+        Tensor::from_data(x_data, &device),
+        Tensor::from_data(m_data, &device),
+        Tensor::from_data(v_data, &device),
+    )
+}
