@@ -151,10 +151,12 @@ pub fn run(args: &MlpL0Args) -> Result<Option<RunReport>> {
             held.add("model", common::param_bytes(&model, float_bytes));
             common::add_optimizer_state(&mut held, &opt)?;
             let mut q = run.quality();
-            let logits = model.forward(model_io::features(&data.test, &device));
+            let eval = model.valid();
             q.extra.insert(
                 "test_accuracy".into(),
-                model_io::accuracy(logits, &data.test.labels)?,
+                model_io::chunked_accuracy(&data.test, &device.clone().inner(), |x| {
+                    eval.forward(x)
+                })?,
             );
             args.common.report("mlp-l0", variant, stats, q)
         }
@@ -417,10 +419,12 @@ fn gated_quality(
     }
     q.extra
         .insert("median_density".into(), open as f64 / total.max(1) as f64);
-    let logits = model.forward(model_io::features(test, device), None, TestGate::Median);
+    let eval = model.valid();
     q.extra.insert(
         "test_accuracy".into(),
-        model_io::accuracy(logits, &test.labels)?,
+        model_io::chunked_accuracy(test, &device.clone().inner(), |x| {
+            eval.forward(x, None, TestGate::Median)
+        })?,
     );
     Ok(())
 }
