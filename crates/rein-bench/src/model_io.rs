@@ -387,4 +387,3 @@ pub fn chunked_accuracy(
     }
     Ok(right as f64 / ds.n.max(1) as f64)
 }
-

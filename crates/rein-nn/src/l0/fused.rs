@@ -51,7 +51,11 @@ enum Host {
 }
 
 fn host_values<const D: usize>(t: &Tensor<D>) -> Host {
-    let data = t.to_data();
+    // `log_alpha` is a parameter: its buffer is shared with the model, and flex's `to_data` of
+    // a shared buffer copies twice (out of it, then again to realign the copied bytes).
+    // `t * 1` off the autodiff graph (exact, one vectorised pass) writes a buffer of our own,
+    // which moves out without a copy.
+    let data = t.clone().inner().mul_scalar(1.0).into_data();
     if t.dtype() == DType::F32 {
         Host::F32(data)
     } else {

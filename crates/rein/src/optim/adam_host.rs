@@ -40,9 +40,19 @@ pub(crate) fn applies(x: &Tensor<1>) -> bool {
 }
 
 /// The values of a tensor as host data: moved out without a copy when the tensor is the only
-/// owner of its buffer, copied otherwise.
+/// owner of its buffer (the moments `m`, `v`), copied otherwise.
 fn host(t: Tensor<1>) -> TensorData {
     t.into_data()
+}
+
+/// The values of a tensor that shares its buffer (the parameter, held by the model too; the
+/// gradient, held by the gradient set) as host data of our own.
+///
+/// flex's `into_data` of a shared buffer copies twice: out of the buffer, then once more when
+/// the copied bytes are realigned (cubecl's `Bytes::from_bytes_vec`). `t * 1` (exact, one
+/// vectorised pass) writes a buffer that only we hold, which then moves out without a copy.
+fn host_of_shared(t: Tensor<1>) -> TensorData {
+    t.mul_scalar(1.0).into_data()
 }
 
 /// Mutable `f32` view of host data. Bytes that burn hands back with a byte alignment are
@@ -78,8 +88,8 @@ pub(crate) fn update(
     // A missing moment starts as `g * (1 - b)`, not `0 * b + g * (1 - b)`: the tensor form
     // does so, and the two differ in the sign of a zero.
     let (m_first, v_first) = (m.is_none(), v.is_none());
-    let g_data = g.to_data();
-    let mut x_data = host(x);
+    let g_data = host_of_shared(g.clone());
+    let mut x_data = host_of_shared(x);
     let mut m_data = m.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
     let mut v_data = v.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
     {
