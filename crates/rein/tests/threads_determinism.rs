@@ -51,7 +51,7 @@ fn train() -> Vec<u64> {
     let mut bits: Vec<u64> = w1
         .into_data()
         .convert::<f64>()
-        .to_vec::<f64>()
+        .try_to_vec::<f64>()
         .unwrap()
         .iter()
         .map(|v| v.to_bits())
@@ -59,7 +59,7 @@ fn train() -> Vec<u64> {
     bits.extend(
         w2.into_data()
             .convert::<f64>()
-            .to_vec::<f64>()
+            .try_to_vec::<f64>()
             .unwrap()
             .iter()
             .map(|v| v.to_bits()),

@@ -113,8 +113,7 @@ pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor
     // The noise is drawn in row-major element order, exactly as the unfused form does.
     let (value, slope) = match host_values(&log_alpha) {
         Host::F32(data) => {
-            let la = f32_values(&data);
-            let (z, slope) = crate::simd::dispatch(SampleF32 { la: &la, rng });
+            let (z, slope) = sample_host_f32(&f32_values(&data), rng);
             (tensor_like(z, &log_alpha), tensor_like(slope, &log_alpha))
         }
         Host::F64(la) => {
@@ -149,8 +148,7 @@ pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
     let shift = zero_shift();
     let (total, slope) = match host_values(&log_alpha) {
         Host::F32(data) => {
-            let la = f32_values(&data);
-            let (total, slope) = crate::simd::dispatch(ExpectedL0F32 { la: &la, shift });
+            let (total, slope) = expected_l0_host_f32(&f32_values(&data), shift);
             (total, tensor_like(slope, &log_alpha))
         }
         Host::F64(la) => {
@@ -172,25 +170,118 @@ pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
     value + (lin.clone() - lin.detach())
 }
 
-/// The `f32` gate sample and its slope `dz/dlog_alpha` (see [`sample`]), inlined into a
-/// dispatched kernel (`crate::simd`). The noise is rounded to `f32` and added in `f32`, as the
-/// unfused form does.
+/// Gates per task of the chunked host kernels. Fixed, so that the results do not depend on the
+/// number of threads (a multiple of `NOISE_BLOCK` and of 8).
+const CHUNK: usize = 64 * NOISE_BLOCK;
+
+/// One chunk of [`sample_host_f32`]: its index, its `log_alpha`, and its gates and slopes to
+/// write.
+type ChunkTask<'a> = (usize, ((&'a [f32], &'a mut [f32]), &'a mut [f32]));
+
+/// The `f32` gate sample of [`sample`] and its slopes, in chunks of [`CHUNK`] gates.
+///
+/// Chunk `k` draws its noise from a copy of `rng` moved `k * CHUNK` draws ahead
+/// ([`GateRng::ahead`]), and `rng` then skips every draw: the same numbers in the same places as
+/// one serial pass. With the `threads` feature the chunks run on rayon's pool (tested: the same
+/// bits as the serial pass).
+fn sample_host_f32(la: &[f32], rng: &mut GateRng) -> (Vec<f32>, Vec<f32>) {
+    let n = la.len();
+    let (mut z, mut slope) = (vec![0.0f32; n], vec![0.0f32; n]);
+    {
+        let start = &*rng;
+        let task = |(k, ((la, z), slope)): ChunkTask<'_>| {
+            let mut rng = start.ahead((k * CHUNK) as u64);
+            crate::simd::dispatch(SampleF32 {
+                la,
+                rng: &mut rng,
+                z,
+                slope,
+            });
+        };
+        #[cfg(feature = "threads")]
+        if n >= 2 * CHUNK {
+            use rayon::prelude::*;
+            la.par_chunks(CHUNK)
+                .zip(z.par_chunks_mut(CHUNK))
+                .zip(slope.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(task);
+            rng.skip(n as u64);
+            return (z, slope);
+        }
+        la.chunks(CHUNK)
+            .zip(z.chunks_mut(CHUNK))
+            .zip(slope.chunks_mut(CHUNK))
+            .enumerate()
+            .for_each(task);
+    }
+    rng.skip(n as u64);
+    (z, slope)
+}
+
+/// The `f32` expected-L0 sum of [`expected_l0_sum`] and its slopes, in chunks of [`CHUNK`]
+/// gates (on rayon's pool with the `threads` feature). Each chunk sums its terms in eight `f64`
+/// lanes; the lanes are added across chunks in chunk order and then combined, so the total does
+/// not depend on the number of threads.
+fn expected_l0_host_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
+    let mut slope = vec![0.0f32; la.len()];
+    let task = |(la, slope): (&[f32], &mut [f32])| {
+        crate::simd::dispatch(ExpectedL0F32 { la, shift, slope })
+    };
+    let partials: Vec<[f64; 8]> = {
+        #[cfg(feature = "threads")]
+        {
+            use rayon::prelude::*;
+            if la.len() >= 2 * CHUNK {
+                la.par_chunks(CHUNK)
+                    .zip(slope.par_chunks_mut(CHUNK))
+                    .map(task)
+                    .collect()
+            } else {
+                la.chunks(CHUNK)
+                    .zip(slope.chunks_mut(CHUNK))
+                    .map(task)
+                    .collect()
+            }
+        }
+        #[cfg(not(feature = "threads"))]
+        la.chunks(CHUNK)
+            .zip(slope.chunks_mut(CHUNK))
+            .map(task)
+            .collect()
+    };
+    let mut lane = [0.0f64; 8];
+    for chunk in &partials {
+        for (l, c) in lane.iter_mut().zip(chunk) {
+            *l += c;
+        }
+    }
+    let total =
+        ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+    (total, slope)
+}
+
+/// The `f32` gate sample and its slope `dz/dlog_alpha` (see [`sample`]) of one chunk, written to
+/// `z` and `slope`, inlined into a dispatched kernel (`crate::simd`). The noise is rounded to
+/// `f32` and added in `f32`, as the unfused form does.
 struct SampleF32<'a> {
     la: &'a [f32],
     rng: &'a mut GateRng,
+    z: &'a mut [f32],
+    slope: &'a mut [f32],
 }
 
 impl crate::simd::Kernel for SampleF32<'_> {
-    type Output = (Vec<f32>, Vec<f32>);
+    type Output = ();
 
     #[inline(always)]
-    fn run(self) -> Self::Output {
-        sample_f32(self.la, self.rng)
+    fn run(self) {
+        sample_f32(self.la, self.rng, self.z, self.slope);
     }
 }
 
 #[inline(always)]
-fn sample_f32(la: &[f32], rng: &mut GateRng) -> (Vec<f32>, Vec<f32>) {
+fn sample_f32(la: &[f32], rng: &mut GateRng, z: &mut [f32], slope: &mut [f32]) {
     let (span, gamma) = (ZETA - GAMMA, GAMMA);
     let (inv_beta, span8, gamma8) = (
         f32x8::splat((1.0 / BETA) as f32),
@@ -198,14 +289,16 @@ fn sample_f32(la: &[f32], rng: &mut GateRng) -> (Vec<f32>, Vec<f32>) {
         f32x8::splat(gamma as f32),
     );
     let (zero, one) = (f32x8::splat(0.0), f32x8::splat(1.0));
-    let mut z = Vec::with_capacity(la.len());
-    let mut slope = Vec::with_capacity(la.len());
     let mut noise = [0.0f64; NOISE_BLOCK];
     let mut x = [0.0f32; NOISE_BLOCK];
     // Per block of NOISE_BLOCK gates (a multiple of 8): draw the noise, form `x = n + a` in
     // f32, then the gates and slopes eight lanes at a time. Plain loops, not closures: the
     // body must be inlined into the dispatched kernel.
-    for block in la.chunks(NOISE_BLOCK) {
+    for ((block, z), slope) in la
+        .chunks(NOISE_BLOCK)
+        .zip(z.chunks_mut(NOISE_BLOCK))
+        .zip(slope.chunks_mut(NOISE_BLOCK))
+    {
         let len = block.len();
         let noise = &mut noise[..len];
         rng.fill_logistic_noise_inline(noise);
@@ -222,50 +315,51 @@ fn sample_f32(la: &[f32], rng: &mut GateRng) -> (Vec<f32>, Vec<f32>) {
             let zv: [f32; 8] = bar.max(zero).min(one).into();
             let dv: [f32; 8] = inside.bitselect(d, zero).into();
             if len - start >= 8 {
-                z.extend_from_slice(&zv);
-                slope.extend_from_slice(&dv);
+                z[start..start + 8].copy_from_slice(&zv);
+                slope[start..start + 8].copy_from_slice(&dv);
             } else {
-                z.extend_from_slice(&zv[..len - start]);
-                slope.extend_from_slice(&dv[..len - start]);
+                z[start..len].copy_from_slice(&zv[..len - start]);
+                slope[start..len].copy_from_slice(&dv[..len - start]);
             }
         }
     }
-    (z, slope)
 }
 
-/// The `f32` expected-L0 terms `p = sigmoid(log_alpha - shift)`: their sum in `f64` and the
-/// slopes `p (1 - p)`, inlined into a dispatched kernel (`crate::simd`).
+/// The `f32` expected-L0 terms `p = sigmoid(log_alpha - shift)` of one chunk: their sums in
+/// eight `f64` lanes, and the slopes `p (1 - p)` written to `slope`; inlined into a dispatched
+/// kernel (`crate::simd`).
 struct ExpectedL0F32<'a> {
     la: &'a [f32],
     shift: f64,
+    slope: &'a mut [f32],
 }
 
 impl crate::simd::Kernel for ExpectedL0F32<'_> {
-    type Output = (f64, Vec<f32>);
+    type Output = [f64; 8];
 
     #[inline(always)]
     fn run(self) -> Self::Output {
-        expected_l0_f32(self.la, self.shift)
+        expected_l0_f32(self.la, self.shift, self.slope)
     }
 }
 
 #[inline(always)]
-fn expected_l0_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
+fn expected_l0_f32(la: &[f32], shift: f64, slope: &mut [f32]) -> [f64; 8] {
     let (shift8, one) = (f32x8::splat(shift as f32), f32x8::splat(1.0));
-    // Eight f64 partial sums, one per lane (as two four-lane vectors), combined at the end: a
-    // single running sum would serialise on the add latency.
+    // Eight f64 partial sums, one per lane (as two four-lane vectors): a single running sum
+    // would serialise on the add latency.
     let (mut low, mut high) = (f64x4::ZERO, f64x4::ZERO);
-    let mut slope = Vec::with_capacity(la.len());
     let mut chunks = la.chunks_exact(8);
-    for a in &mut chunks {
+    let mut out = slope.chunks_exact_mut(8);
+    for (a, out) in (&mut chunks).zip(&mut out) {
         let p = sigmoid8(f32x8::from(<[f32; 8]>::try_from(a).expect("8 lanes")) - shift8);
         let l: [f32; 8] = p.into();
         low += f64x4::from([l[0] as f64, l[1] as f64, l[2] as f64, l[3] as f64]);
         high += f64x4::from([l[4] as f64, l[5] as f64, l[6] as f64, l[7] as f64]);
-        slope.extend_from_slice(&<[f32; 8]>::from(p * (one - p)));
+        out.copy_from_slice(&<[f32; 8]>::from(p * (one - p)));
     }
     // The tail (fewer than eight gates), padded lanes adding 0.
-    let rest = chunks.remainder();
+    let (rest, out) = (chunks.remainder(), out.into_remainder());
     if !rest.is_empty() {
         let mut pad = [0.0f32; 8];
         pad[..rest.len()].copy_from_slice(rest);
@@ -274,11 +368,10 @@ fn expected_l0_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
         l[rest.len()..].fill(0.0);
         low += f64x4::from([l[0] as f64, l[1] as f64, l[2] as f64, l[3] as f64]);
         high += f64x4::from([l[4] as f64, l[5] as f64, l[6] as f64, l[7] as f64]);
-        slope.extend_from_slice(&<[f32; 8]>::from(p * (one - p))[..rest.len()]);
+        out.copy_from_slice(&<[f32; 8]>::from(p * (one - p))[..rest.len()]);
     }
     let (lo, hi) = (low.to_array(), high.to_array());
-    let total = ((lo[0] + hi[0]) + (lo[2] + hi[2])) + ((lo[1] + hi[1]) + (lo[3] + hi[3]));
-    (total, slope)
+    [lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]]
 }
 
 #[cfg(test)]
@@ -298,22 +391,80 @@ mod tests {
             .map(|i| ((i * 37) % 200) as f32 / 20.0 - 5.0)
             .collect();
         let (mut r1, mut r2) = (GateRng::new(4), GateRng::new(4));
-        let dispatched = crate::simd::dispatch(SampleF32 {
+        let n = la.len();
+        let (mut z1, mut s1, mut z2, mut s2) =
+            (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        crate::simd::dispatch(SampleF32 {
             la: &la,
             rng: &mut r1,
+            z: &mut z1,
+            slope: &mut s1,
         });
-        let baseline = crate::simd::baseline(SampleF32 {
+        crate::simd::baseline(SampleF32 {
             la: &la,
             rng: &mut r2,
+            z: &mut z2,
+            slope: &mut s2,
         });
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&dispatched.0), bits(&baseline.0));
-        assert_eq!(bits(&dispatched.1), bits(&baseline.1));
+        assert_eq!(bits(&z1), bits(&z2));
+        assert_eq!(bits(&s1), bits(&s2));
         let shift = zero_shift();
-        let dispatched = crate::simd::dispatch(ExpectedL0F32 { la: &la, shift });
-        let baseline = crate::simd::baseline(ExpectedL0F32 { la: &la, shift });
-        assert_eq!(dispatched.0.to_bits(), baseline.0.to_bits());
-        assert_eq!(bits(&dispatched.1), bits(&baseline.1));
+        let (mut s1, mut s2) = (vec![0.0; n], vec![0.0; n]);
+        let p1 = crate::simd::dispatch(ExpectedL0F32 {
+            la: &la,
+            shift,
+            slope: &mut s1,
+        });
+        let p2 = crate::simd::baseline(ExpectedL0F32 {
+            la: &la,
+            shift,
+            slope: &mut s2,
+        });
+        assert_eq!(p1.map(f64::to_bits), p2.map(f64::to_bits));
+        assert_eq!(bits(&s1), bits(&s2));
+    }
+
+    /// The chunked host kernels give the bits of one unchunked pass: chunk `k`'s generator moved
+    /// `k * CHUNK` draws ahead draws exactly the numbers the serial pass would, and `rng` ends
+    /// where the serial pass leaves it. (The `threads` feature runs the same chunks in parallel.)
+    #[test]
+    fn chunked_kernels_match_one_serial_pass() {
+        let n = 2 * CHUNK + 1029;
+        let la: Vec<f32> = (0..n)
+            .map(|i| ((i * 37) % 200) as f32 / 20.0 - 5.0)
+            .collect();
+        let (mut serial_rng, mut chunked_rng) = (GateRng::new(9), GateRng::new(9));
+        let (mut z, mut slope) = (vec![0.0; n], vec![0.0; n]);
+        crate::simd::dispatch(SampleF32 {
+            la: &la,
+            rng: &mut serial_rng,
+            z: &mut z,
+            slope: &mut slope,
+        });
+        let (zc, slope_c) = sample_host_f32(&la, &mut chunked_rng);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&zc), bits(&z));
+        assert_eq!(bits(&slope_c), bits(&slope));
+        assert_eq!(chunked_rng.state(), serial_rng.state());
+        assert_eq!(
+            chunked_rng.uniform().to_bits(),
+            serial_rng.uniform().to_bits()
+        );
+        // The expected L0: the same slopes, and a total within f64 rounding of the serial sum.
+        let mut slope = vec![0.0; n];
+        let lanes = crate::simd::dispatch(ExpectedL0F32 {
+            la: &la,
+            shift: zero_shift(),
+            slope: &mut slope,
+        });
+        let (total, slope_c) = expected_l0_host_f32(&la, zero_shift());
+        assert_eq!(bits(&slope_c), bits(&slope));
+        let serial: f64 = lanes.iter().sum();
+        assert!(
+            (total - serial).abs() <= 1e-12 * serial,
+            "{total} vs {serial}"
+        );
     }
 
     /// The batched noise equals one draw at a time, and `logit` stays within a few ulp of

@@ -228,6 +228,22 @@ impl GateRng {
         rng
     }
 
+    /// Skips `draws` uniforms without computing them: afterwards the generator gives what it
+    /// would have given after `draws` calls of [`GateRng::uniform`] (each takes one 64-bit
+    /// output, two ChaCha8 words).
+    pub fn skip(&mut self, draws: u64) {
+        let pos = self.inner.get_word_pos();
+        self.inner.set_word_pos(pos + 2 * u128::from(draws));
+    }
+
+    /// A copy of this generator [`skip`](GateRng::skip)ped `draws` uniforms ahead: the noise of
+    /// a chunk that starts `draws` gates later, for the chunked (and parallel) gate kernels.
+    pub fn ahead(&self, draws: u64) -> Self {
+        let mut rng = self.clone();
+        rng.skip(draws);
+        rng
+    }
+
     /// One `u ~ U(EPS, 1 - EPS)` (53 random bits).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
@@ -542,6 +558,33 @@ mod tests {
         let mut restored = GateRng::from_state(state);
         assert_eq!(restored.state(), state);
         assert_eq!(host_vec(sample(la(), &mut restored)), next);
+    }
+
+    /// `ahead(k)` / `skip(k)` give exactly what `k` draws and discards would, at every offset
+    /// of ChaCha8's 64-word buffer.
+    #[test]
+    fn skipping_draws_equals_drawing_them() {
+        for start in [0u64, 1, 7, 31, 32, 33, 100] {
+            for k in [0u64, 1, 2, 15, 16, 17, 1000] {
+                let mut drawn = GateRng::new(5);
+                for _ in 0..start {
+                    drawn.uniform();
+                }
+                let ahead = drawn.ahead(k);
+                let mut skipped = drawn.clone();
+                skipped.skip(k);
+                for _ in 0..k {
+                    drawn.uniform();
+                }
+                assert_eq!(ahead.state(), drawn.state(), "start {start} k {k}");
+                let (mut a, mut b) = (ahead, skipped);
+                for _ in 0..5 {
+                    let u = drawn.uniform().to_bits();
+                    assert_eq!(a.uniform().to_bits(), u, "start {start} k {k}");
+                    assert_eq!(b.uniform().to_bits(), u, "start {start} k {k}");
+                }
+            }
+        }
     }
 
     #[test]

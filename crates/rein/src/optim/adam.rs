@@ -204,7 +204,12 @@ mod tests {
     #[test]
     fn host_pass_matches_the_tensor_form_bit_for_bit() {
         let device = Device::flex();
-        let n = 1003;
+        // With `threads`, long enough for the host pass to split over rayon's pool.
+        let n = if cfg!(feature = "threads") {
+            (1 << 17) + 1003
+        } else {
+            1003
+        };
         let x0: Vec<f32> = (0..n)
             .map(|i| ((i * 37) % 101) as f32 / 25.0 - 2.0)
             .collect();

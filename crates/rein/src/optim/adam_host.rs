@@ -69,6 +69,55 @@ fn values_mut(data: &mut TensorData) -> &mut [f32] {
     data.as_mut_slice::<f32>().expect("f32 data")
 }
 
+/// Elements per rayon task with the `threads` feature (element-wise: any split gives the same
+/// bits).
+#[cfg(feature = "threads")]
+const CHUNK: usize = 1 << 16;
+
+/// The scalars of the loop, in `f32` as flex rounds them.
+#[derive(Clone, Copy)]
+struct Consts {
+    b1: f32,
+    b2: f32,
+    c1: f32,
+    c2: f32,
+    bc1: f32,
+    bc2: f32,
+    eps: f32,
+    lr: f32,
+    m_first: bool,
+    v_first: bool,
+}
+
+impl Consts {
+    /// The update of one run of elements (see the module docs).
+    fn apply(self, xs: &mut [f32], g: &[f32], ms: &mut [f32], vs: &mut [f32]) {
+        let Consts {
+            b1,
+            b2,
+            c1,
+            c2,
+            bc1,
+            bc2,
+            eps,
+            lr,
+            m_first,
+            v_first,
+        } = self;
+        for (((x, &g), m), v) in xs.iter_mut().zip(g).zip(ms).zip(vs) {
+            let m_new = if m_first { g * c1 } else { *m * b1 + g * c1 };
+            let v_new = if v_first {
+                (g * g) * c2
+            } else {
+                *v * b2 + (g * g) * c2
+            };
+            *m = m_new;
+            *v = v_new;
+            *x -= ((m_new / bc1) / ((v_new / bc2).sqrt() + eps)) * lr;
+        }
+    }
+}
+
 /// One Adam step of `x` with gradient `g` and moments `m`, `v` (`None` on the first step):
 /// the new `(x, m, v)` on `x`'s device. See the module docs for the arithmetic.
 ///
@@ -107,17 +156,31 @@ pub(crate) fn update(
         let xs = values_mut(&mut x_data);
         let ms = values_mut(&mut m_data);
         let vs = values_mut(&mut v_data);
-        for (((x, &g), m), v) in xs.iter_mut().zip(g_values).zip(ms).zip(vs) {
-            let m_new = if m_first { g * c1 } else { *m * b1 + g * c1 };
-            let v_new = if v_first {
-                (g * g) * c2
-            } else {
-                *v * b2 + (g * g) * c2
-            };
-            *m = m_new;
-            *v = v_new;
-            *x = *x - ((m_new / bc1) / ((v_new / bc2).sqrt() + eps)) * lr;
+        let c = Consts {
+            b1,
+            b2,
+            c1,
+            c2,
+            bc1,
+            bc2,
+            eps,
+            lr,
+            m_first,
+            v_first,
+        };
+        #[cfg(feature = "threads")]
+        if xs.len() >= 2 * CHUNK {
+            use rayon::prelude::*;
+            xs.par_chunks_mut(CHUNK)
+                .zip(g_values.par_chunks(CHUNK))
+                .zip(ms.par_chunks_mut(CHUNK))
+                .zip(vs.par_chunks_mut(CHUNK))
+                .for_each(|(((x, g), m), v)| c.apply(x, g, m, v));
+        } else {
+            c.apply(xs, g_values, ms, vs);
         }
+        #[cfg(not(feature = "threads"))]
+        c.apply(xs, g_values, ms, vs);
     }
     (
         Tensor::from_data(x_data, &device),
