@@ -92,28 +92,21 @@ struct Consts {
 impl Consts {
     /// The update of one run of elements (see the module docs).
     fn apply(self, xs: &mut [f32], g: &[f32], ms: &mut [f32], vs: &mut [f32]) {
-        let Consts {
-            b1,
-            b2,
-            c1,
-            c2,
-            bc1,
-            bc2,
-            eps,
-            lr,
-            m_first,
-            v_first,
-        } = self;
+        let c = self;
         for (((x, &g), m), v) in xs.iter_mut().zip(g).zip(ms).zip(vs) {
-            let m_new = if m_first { g * c1 } else { *m * b1 + g * c1 };
-            let v_new = if v_first {
-                (g * g) * c2
+            let m_new = if c.m_first {
+                g * c.c1
             } else {
-                *v * b2 + (g * g) * c2
+                *m * c.b1 + g * c.c1
+            };
+            let v_new = if c.v_first {
+                (g * g) * c.c2
+            } else {
+                *v * c.b2 + (g * g) * c.c2
             };
             *m = m_new;
             *v = v_new;
-            *x -= ((m_new / bc1) / ((v_new / bc2).sqrt() + eps)) * lr;
+            *x -= ((m_new / c.bc1) / ((v_new / c.bc2).sqrt() + c.eps)) * c.lr;
         }
     }
 }
