@@ -161,9 +161,13 @@ fn eigh_root<T: RealField + Copy + Into<f64>>(
     let u = evd.U();
     // Q diag(s) Q^T with s = (lambda - min + eps)^(-1/r): scale the columns of Q, then multiply.
     let q = Mat::<f64>::from_fn(n, n, |i, j| u[(i, j)].into());
-    let qs = Mat::<f64>::from_fn(n, n, |i, j| {
-        q[(i, j)] * (lambda[j] - min + eps).powf(exponent)
-    });
+    // One `powf` per eigenvalue, not one per matrix entry: the n^2 calls were 6-8 % of the
+    // samples of the Shampoo training benchmark at f = 100 (`perf`, BENCHMARKS.md).
+    let s: Vec<f64> = lambda
+        .iter()
+        .map(|&l| (l - min + eps).powf(exponent))
+        .collect();
+    let qs = Mat::<f64>::from_fn(n, n, |i, j| q[(i, j)] * s[j]);
     let mut x = Mat::<f64>::zeros(n, n);
     matmul(
         x.as_mut(),
