@@ -25,6 +25,9 @@ fn text(o: &Output) -> String {
 }
 
 /// A two-phase sparsity run (gated training, then the dense baseline), checkpointing often.
+/// The hidden width sets how long a run takes: long enough for kills to land mid-run (the
+/// sanity check at the end of the test). 32 units took 160 ms (debug build) once the L0
+/// kernels got faster; 256 take ~450 ms.
 const SPARSITY: [&str; 12] = [
     "sparsity",
     "--dataset",
@@ -37,7 +40,7 @@ const SPARSITY: [&str; 12] = [
     "--accept-infeasible",
     "--quiet",
     "--hidden",
-    "32",
+    "256",
 ];
 
 /// The files that must agree bit for bit.
