@@ -138,12 +138,9 @@ impl Dataset {
         let range = i * self.d..(i + 1) * self.d;
         match &self.storage {
             FeatureStorage::F32(v) => Cow::Borrowed(&v[range]),
-            FeatureStorage::U8 { bytes, divisor } => Cow::Owned(
-                bytes[range]
-                    .iter()
-                    .map(|&b| f32::from(b) / divisor)
-                    .collect(),
-            ),
+            FeatureStorage::U8 { bytes, divisor } => {
+                Cow::Owned(decode(&bytes[range], *divisor).collect())
+            }
         }
     }
 
@@ -153,7 +150,7 @@ impl Dataset {
         match &self.storage {
             FeatureStorage::F32(v) => out.extend_from_slice(&v[range]),
             FeatureStorage::U8 { bytes, divisor } => {
-                out.extend(bytes[range].iter().map(|&b| f32::from(b) / divisor));
+                out.extend(decode(&bytes[range], *divisor));
             }
         }
     }
@@ -162,9 +159,7 @@ impl Dataset {
     pub fn features(&self) -> Cow<'_, [f32]> {
         match &self.storage {
             FeatureStorage::F32(v) => Cow::Borrowed(v),
-            FeatureStorage::U8 { bytes, divisor } => {
-                Cow::Owned(bytes.iter().map(|&b| f32::from(b) / divisor).collect())
-            }
+            FeatureStorage::U8 { bytes, divisor } => Cow::Owned(decode(bytes, *divisor).collect()),
         }
     }
 
@@ -285,6 +280,11 @@ impl Dataset {
             test_indices,
         })
     }
+}
+
+/// Stored bytes as the values they stand for: `f32::from(byte) / divisor`.
+fn decode(bytes: &[u8], divisor: f32) -> impl Iterator<Item = f32> + '_ {
+    bytes.iter().map(move |&b| f32::from(b) / divisor)
 }
 
 /// The rows `indices` of the row-major matrix `values` with `d` columns.

@@ -124,43 +124,29 @@ pub(crate) fn update(
 ) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
     let device = x.device();
     let n = x.dims()[0];
-    let (b1, b2) = (s.b1 as f32, s.b2 as f32);
-    let (c1, c2) = ((1.0 - s.b1) as f32, (1.0 - s.b2) as f32);
-    let (bc1, bc2, eps, lr) = (s.bc1 as f32, s.bc2 as f32, s.eps as f32, s.lr as f32);
     // A missing moment starts as `g * (1 - b)`, not `0 * b + g * (1 - b)`: the tensor form
     // does so, and the two differ in the sign of a zero.
-    let (m_first, v_first) = (m.is_none(), v.is_none());
-    let g_data = host_of_shared(g.clone());
+    let c = Consts {
+        b1: s.b1 as f32,
+        b2: s.b2 as f32,
+        c1: (1.0 - s.b1) as f32,
+        c2: (1.0 - s.b2) as f32,
+        bc1: s.bc1 as f32,
+        bc2: s.bc2 as f32,
+        eps: s.eps as f32,
+        lr: s.lr as f32,
+        m_first: m.is_none(),
+        v_first: v.is_none(),
+    };
+    let mut g_data = host_of_shared(g.clone());
     let mut x_data = host_of_shared(x);
     let mut m_data = m.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
     let mut v_data = v.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
     {
-        let mut g_owned = None;
-        let g_values: &[f32] = match g_data.as_slice::<f32>() {
-            Ok(values) => values,
-            Err(_) => g_owned.insert(
-                g_data
-                    .as_bytes()
-                    .chunks_exact(4)
-                    .map(|b| f32::from_ne_bytes(b.try_into().expect("4 bytes")))
-                    .collect::<Vec<f32>>(),
-            ),
-        };
+        let g_values: &[f32] = values_mut(&mut g_data);
         let xs = values_mut(&mut x_data);
         let ms = values_mut(&mut m_data);
         let vs = values_mut(&mut v_data);
-        let c = Consts {
-            b1,
-            b2,
-            c1,
-            c2,
-            bc1,
-            bc2,
-            eps,
-            lr,
-            m_first,
-            v_first,
-        };
         #[cfg(feature = "threads")]
         if xs.len() >= 2 * CHUNK {
             use rayon::prelude::*;
