@@ -25,10 +25,23 @@
 //! * [`expected_l0_sum`]: `sum_g sigmoid(log_alpha_g - beta ln(-gamma / zeta))`, with
 //!   `d/dlog_alpha_g = p_g (1 - p_g)`; the sum is accumulated in `f64`.
 //!
-//! The host computes in `f64` (`exp` by SIMD for `f32` tensors, by libm for `f64` ones) and rounds the results to the tensor's dtype, so the values agree
-//! with the element-wise tensor forms ([`super::hard_concrete::sample_unfused`],
-//! [`super::hard_concrete::expected_l0`]) to the rounding of the dtype (tested). The noise is
-//! drawn exactly as before (same generator, same order), so a seed gives the same gates.
+//! **`f32` tensors** take a SIMD path without logarithms. With `n = ln(u / (1 - u))` and
+//! `1 / beta = 3/2`,
+//!
+//! ```text
+//! exp(-(n + log_alpha) / beta) = y^(3/2) = y sqrt(y),   y = (1 - u) / u * exp(-log_alpha)
+//! s = 1 / (1 + y sqrt(y))
+//! ```
+//!
+//! so a gate costs one `f32` `exp`, a square root and two divisions (the `f64` logarithm of the
+//! noise was two thirds of the kernel's time). `y` may overflow to `+inf` or be `0` at the
+//! extremes, which give `s = 0` and `s = 1`, the limits. **`f64` tensors** draw the logistic noise
+//! and evaluate the sigmoid in `f64` (libm).
+//!
+//! Either way the values agree with the element-wise tensor forms
+//! ([`super::hard_concrete::sample_unfused`], [`super::hard_concrete::expected_l0`]) on the same
+//! uniforms to the rounding of the dtype (tested): a seed gives the same gates up to that
+//! rounding, with the same generator in the same order.
 
 use burn::tensor::{DType, Tensor, TensorData};
 use wide::{f32x8, f64x4};
@@ -262,8 +275,8 @@ fn expected_l0_host_f32(la: &[f32], shift: f64) -> (f64, Vec<f32>) {
 }
 
 /// The `f32` gate sample and its slope `dz/dlog_alpha` (see [`sample`]) of one chunk, written to
-/// `z` and `slope`, inlined into a dispatched kernel (`crate::simd`). The noise is rounded to
-/// `f32` and added in `f32`, as the unfused form does.
+/// `z` and `slope`, inlined into a dispatched kernel (`crate::simd`): the odds `(1 - u) / u`
+/// and everything after them in `f32`, without a logarithm (module docs).
 struct SampleF32<'a> {
     la: &'a [f32],
     rng: &'a mut GateRng,
@@ -282,45 +295,42 @@ impl crate::simd::Kernel for SampleF32<'_> {
 
 #[inline(always)]
 fn sample_f32(la: &[f32], rng: &mut GateRng, z: &mut [f32], slope: &mut [f32]) {
-    let (span, gamma) = (ZETA - GAMMA, GAMMA);
-    let (inv_beta, span8, gamma8) = (
-        f32x8::splat((1.0 / BETA) as f32),
-        f32x8::splat(span as f32),
-        f32x8::splat(gamma as f32),
+    // 1/beta = 3/2: `exp(-x / beta) = y^(3/2) = y sqrt(y)` (module docs).
+    const _: () = assert!(BETA == 2.0 / 3.0);
+    let (span, gamma, slope_scale) = (
+        (ZETA - GAMMA) as f32,
+        GAMMA as f32,
+        ((ZETA - GAMMA) / BETA) as f32,
     );
-    let (zero, one) = (f32x8::splat(0.0), f32x8::splat(1.0));
-    let mut noise = [0.0f64; NOISE_BLOCK];
-    let mut x = [0.0f32; NOISE_BLOCK];
-    // Per block of NOISE_BLOCK gates (a multiple of 8): draw the noise, form `x = n + a` in
-    // f32, then the gates and slopes eight lanes at a time. Plain loops, not closures: the
-    // body must be inlined into the dispatched kernel.
-    for ((block, z), slope) in la
+    let mut bits = [0u32; NOISE_BLOCK];
+    let mut odds = [0.0f32; NOISE_BLOCK];
+    // Per block of NOISE_BLOCK gates: draw the random words, form the odds `(1 - u) / u` in
+    // f32, then the gates and slopes. Plain loops over slices, not closures or fixed-width
+    // vector types: the body is inlined into the dispatched kernel, where the compiler
+    // vectorizes each loop for the CPU's widest lanes.
+    for ((la, z), slope) in la
         .chunks(NOISE_BLOCK)
         .zip(z.chunks_mut(NOISE_BLOCK))
         .zip(slope.chunks_mut(NOISE_BLOCK))
     {
-        let len = block.len();
-        let noise = &mut noise[..len];
-        rng.fill_logistic_noise_inline(noise);
-        for ((x, a), n) in x.iter_mut().zip(block).zip(noise.iter()) {
-            *x = *n as f32 + a;
+        let len = la.len();
+        let (bits, odds) = (&mut bits[..len], &mut odds[..len]);
+        rng.fill_words(bits);
+        for (q, &b) in odds.iter_mut().zip(bits.iter()) {
+            let u = super::hard_concrete::uniform_of_word(b);
+            *q = ((1.0 - u) as f32) / (u as f32);
         }
-        // Lanes past `len` (last block only) hold stale values and are not kept.
-        for start in (0..len).step_by(8) {
-            let xs = f32x8::from(<[f32; 8]>::try_from(&x[start..start + 8]).expect("8 lanes"));
-            let s = sigmoid8(xs * inv_beta);
-            let bar = s * span8 + gamma8;
-            let inside = bar.simd_gt(zero) & bar.simd_lt(one);
-            let d = span8 * inv_beta * s * (one - s);
-            let zv: [f32; 8] = bar.max(zero).min(one).into();
-            let dv: [f32; 8] = inside.bitselect(d, zero).into();
-            if len - start >= 8 {
-                z[start..start + 8].copy_from_slice(&zv);
-                slope[start..start + 8].copy_from_slice(&dv);
+        for (((z, slope), &a), &q) in z.iter_mut().zip(slope.iter_mut()).zip(la).zip(odds.iter()) {
+            let y = q * super::simd_math::exp_lane(-a);
+            let s = 1.0 / (1.0 + y * y.sqrt());
+            let bar = s * span + gamma;
+            let inside = bar > 0.0 && bar < 1.0;
+            *z = bar.clamp(0.0, 1.0);
+            *slope = if inside {
+                slope_scale * s * (1.0 - s)
             } else {
-                z[start..len].copy_from_slice(&zv[..len - start]);
-                slope[start..len].copy_from_slice(&dv[..len - start]);
-            }
+                0.0
+            };
         }
     }
 }

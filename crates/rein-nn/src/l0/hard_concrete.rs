@@ -35,7 +35,7 @@
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Tensor, TensorData};
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 use wide::f64x4;
 
@@ -230,10 +230,10 @@ impl GateRng {
 
     /// Skips `draws` uniforms without computing them: afterwards the generator gives what it
     /// would have given after `draws` calls of [`GateRng::uniform`] (each takes one 64-bit
-    /// output, two ChaCha8 words).
+    /// output, one ChaCha8 word).
     pub fn skip(&mut self, draws: u64) {
         let pos = self.inner.get_word_pos();
-        self.inner.set_word_pos(pos + 2 * u128::from(draws));
+        self.inner.set_word_pos(pos + u128::from(draws));
     }
 
     /// A copy of this generator [`skip`](GateRng::skip)ped `draws` uniforms ahead: the noise of
@@ -244,10 +244,20 @@ impl GateRng {
         rng
     }
 
-    /// One `u ~ U(EPS, 1 - EPS)` (53 random bits).
+    /// One `u ~ U(EPS, 1 - EPS)` from one 32-bit ChaCha8 word (a grid of `2^-32`, far finer
+    /// than the `f32` gate it drives; one word instead of two halves the generator's share of an
+    /// L0 training step).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        EPS + (1.0 - 2.0 * EPS) * rng::unit_f64(&mut self.inner)
+        uniform_of_word(self.inner.next_u32())
+    }
+
+    /// Fills `out` with the next `out.len()` ChaCha8 words, the words [`GateRng::uniform`]
+    /// would read: `uniform_of_word(w)` of each is the value of the corresponding `uniform()`
+    /// call.
+    #[inline(always)]
+    pub(crate) fn fill_words(&mut self, out: &mut [u32]) {
+        self.inner.fill(out);
     }
 
     /// One standard logistic variable `logit(u) = ln(u / (1 - u))` with `u` from
@@ -280,6 +290,12 @@ impl GateRng {
             *v = self.logistic_noise();
         }
     }
+}
+
+/// `u = EPS + (1 - 2 EPS) word / 2^32`: the uniform of one 32-bit generator word.
+#[inline(always)]
+pub(crate) fn uniform_of_word(word: u32) -> f64 {
+    EPS + (1.0 - 2.0 * EPS) * (f64::from(word) * (1.0 / 4_294_967_296.0))
 }
 
 /// [`GateRng::fill_logistic_noise`] as a dispatched kernel (`crate::simd`).

@@ -22,8 +22,10 @@ pub(crate) fn exp8(x: [f32; 8]) -> [f32; 8] {
     out
 }
 
+/// `e^x` of one lane (see [`exp8`]); in a loop over a slice inside a dispatched kernel the
+/// compiler vectorizes it.
 #[inline(always)]
-fn exp_lane(x: f32) -> f32 {
+pub(crate) fn exp_lane(x: f32) -> f32 {
     // 1.5 * 2^23: adding it rounds to an integer (ties to even) held in the low mantissa bits.
     const ROUND: f32 = 12_582_912.0;
     const LOG2E: f32 = std::f32::consts::LOG2_E;

@@ -51,8 +51,22 @@ fn host(t: Tensor<1>) -> TensorData {
 /// flex's `into_data` of a shared buffer copies twice: out of the buffer, then once more when
 /// the copied bytes are realigned (cubecl's `Bytes::from_bytes_vec`). `t * 1` (exact, one
 /// vectorised pass) writes a buffer that only we hold, which then moves out without a copy.
-fn host_of_shared(t: Tensor<1>) -> TensorData {
+pub(crate) fn host_of_shared(t: Tensor<1>) -> TensorData {
     t.mul_scalar(1.0).into_data()
+}
+
+/// The `f32` values of host data: borrowed when its bytes are aligned for `f32` (always in
+/// practice), else copied.
+pub(crate) fn f32_values(data: &TensorData) -> std::borrow::Cow<'_, [f32]> {
+    match data.as_slice::<f32>() {
+        Ok(values) => std::borrow::Cow::Borrowed(values),
+        Err(_) => std::borrow::Cow::Owned(
+            data.as_bytes()
+                .chunks_exact(4)
+                .map(|b| f32::from_ne_bytes(b.try_into().expect("4 bytes")))
+                .collect(),
+        ),
+    }
 }
 
 /// Mutable `f32` view of host data. Bytes that burn hands back with a byte alignment are

@@ -85,15 +85,29 @@ impl ModuleVisitor for GradCollector<'_> {
 
 impl ParamGrads {
     /// Checks that every gradient is finite: a NaN or infinite entry is a
-    /// [`ReinError::NonFiniteGradient`] naming the parameter and the entry. Costs one reduction
-    /// per parameter (the entries are read only when the sum is not finite).
+    /// [`ReinError::NonFiniteGradient`] naming the parameter and the entry.
+    ///
+    /// `f32` gradients on flex are read to the host once and scanned in sixteen lanes
+    /// (`x * 0` is `0` for every finite `x` and NaN otherwise); flex's scalar `sum` of the
+    /// gradients was 5 % of an MNIST L0 MLP step (BENCHMARKS.md, issue 14). Other gradients cost
+    /// one reduction per parameter on their device. The entries are searched one by one only
+    /// when the scan or the sum is not finite.
     pub fn check_finite(&self) -> Result<()> {
         for (path, (g, _)) in &self.grads {
-            let sum = g.clone().sum().into_scalar::<f64>();
-            if sum.is_finite() {
-                continue;
-            }
-            let values: Vec<f64> = g.to_data().iter::<f64>().collect();
+            let values: Vec<f64> = if super::adam_host::applies(g) {
+                let data = super::adam_host::host_of_shared(g.clone());
+                let values = super::adam_host::f32_values(&data);
+                if all_finite(&values) {
+                    continue;
+                }
+                values.iter().map(|&v| f64::from(v)).collect()
+            } else {
+                let sum = g.clone().sum().into_scalar::<f64>();
+                if sum.is_finite() {
+                    continue;
+                }
+                g.to_data().iter::<f64>().collect()
+            };
             if let Some((entry, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
                 return Err(ReinError::NonFiniteGradient {
                     param: path.clone(),
@@ -103,5 +117,40 @@ impl ParamGrads {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether every value is finite, in sixteen independent lanes (vectorised): `x * 0` is `0`
+/// for finite `x` and NaN for an infinite or NaN one, and NaN survives the lane sums.
+fn all_finite(values: &[f32]) -> bool {
+    let mut lanes = [0.0f32; 16];
+    let mut chunks = values.chunks_exact(16);
+    for c in &mut chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l += v * 0.0;
+        }
+    }
+    lanes.iter().all(|l| *l == 0.0) && chunks.remainder().iter().all(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_finite;
+
+    #[test]
+    fn the_lane_scan_finds_any_non_finite_value_anywhere() {
+        for n in [0usize, 1, 15, 16, 17, 100] {
+            let finite: Vec<f32> = (0..n).map(|i| i as f32 * 1e30 - 3e31).collect();
+            assert!(all_finite(&finite), "n = {n}");
+            for at in 0..n {
+                for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                    let mut v = finite.clone();
+                    v[at] = bad;
+                    assert!(!all_finite(&v), "n = {n}, {bad} at {at}");
+                }
+            }
+        }
+        // Large finite values whose sum would overflow are still finite.
+        assert!(all_finite(&[f32::MAX; 40]));
     }
 }

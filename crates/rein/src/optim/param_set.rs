@@ -60,12 +60,16 @@ impl ParamSet {
     }
 
     /// Applies `f(path, value)` to the parameter at `path`, if present.
+    ///
+    /// `f` receives the set's own handle (the set keeps no clone while `f` runs), so a value
+    /// that nothing else holds — e.g. the fresh output of the previous update — is uniquely
+    /// owned and flex's element-wise ops can write it in place instead of allocating.
     pub fn update(&mut self, path: &str, f: impl FnOnce(Tensor<1>) -> Tensor<1>) {
-        if let Some((t, s)) = self.values.get_mut(path) {
+        if let Some((key, (t, s))) = self.values.remove_entry(path) {
             let n = s.num_elements();
-            let next = f(t.clone());
+            let next = f(t);
             debug_assert_eq!(next.dims()[0], n, "an update keeps the parameter's length");
-            *t = next;
+            self.values.insert(key, (next, s));
             self.changed.insert(path.to_string(), true);
         }
     }

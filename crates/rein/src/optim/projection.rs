@@ -61,7 +61,7 @@ impl Projection for Clamp {
             .map(str::to_string)
             .collect();
         for p in paths {
-            params.update(&p, |x| x.clamp(self.min, self.max));
+            params.update(&p, |x| x.clamp_min(self.min).clamp_max(self.max));
         }
     }
 }
