@@ -1,22 +1,16 @@
 //! Fused hard-concrete kernels: the gate sample and the expected L0 norm computed on the host
-//! with SIMD (`wide`), returned as burn tensors that carry the exact gradient.
+//! with SIMD, returned as burn tensors that carry the exact gradient.
 //!
 //! Why: flex evaluates `sigmoid` element by element through libm's `exp` (~150 instructions per
 //! element, measured with callgrind), and an unstructured L0 layer has one gate per weight. On
 //! the digits MLP 64-128-64-10 the density constraint's `sigmoid` over 16.6k gates alone made the
 //! constrained step 1.25x the unconstrained one (target in docs/sparsity.md: <= 1.05).
 //!
-//! How: for an element-wise `y = f(x)` whose value `y_h` and derivative `d_h = f'(x)` are
-//! computed on the host, the tensor
-//!
-//! ```text
-//! y = y_h + (x * d_h - stop(x * d_h))
-//! ```
-//!
-//! has the value `y_h` exactly (`a - a = 0` in IEEE arithmetic for finite `a`) and the gradient
-//! `dL/dx = dL/dy * d_h`, i.e. exactly the chain rule of `f` (the linearisation trick; `stop` is
-//! `Tensor::detach`). Costs on the device: one upload of `y_h` and `d_h`, a multiply, a subtract,
-//! an add — all vectorised — instead of a `sigmoid` and its surrounding element-wise ops.
+//! How: the host computes each value `y_h` and its derivative `d_h = f'(x)`, and
+//! [`super::slope_op::with_slope`] returns `y_h` as a tensor whose gradient is
+//! `dL/dx = dL/dy * d_h`, exactly the chain rule of `f`. On flex with autodiff that is one custom
+//! backward node (no forward op at all); elsewhere the linearisation trick
+//! `y_h + (x * d_h - stop(x * d_h))`, exact in value because `a - a = 0` for finite `a`.
 //!
 //! Functions (Louizos, Welling & Kingma 2018, eq. 10 and 12; see [`super::hard_concrete`]):
 //! * [`sample`]: `z = clamp(sigmoid((n + log_alpha) / beta) (zeta - gamma) + gamma, 0, 1)` with
@@ -44,7 +38,6 @@
 //! rounding, with the same generator in the same order.
 
 use burn::tensor::{DType, Tensor, TensorData};
-use wide::{f32x8, f64x4};
 
 use super::hard_concrete::{BETA, GAMMA, GateRng, ZETA, zero_shift};
 
@@ -100,15 +93,6 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x.clamp(-SIGMOID_SATURATION, SIGMOID_SATURATION)).exp())
 }
 
-/// `sigmoid` on eight `f32` lanes (the Cephes `exp` of `simd_math`, within a few ulp of `f32`).
-#[inline(always)]
-fn sigmoid8(x: f32x8) -> f32x8 {
-    let limit = SIGMOID_SATURATION as f32;
-    let x = x.max(f32x8::splat(-limit)).min(f32x8::splat(limit));
-    let e = f32x8::from(super::simd_math::exp8((-x).into()));
-    f32x8::splat(1.0) / (f32x8::splat(1.0) + e)
-}
-
 fn tensor_like<const D: usize, E: burn::tensor::Element>(
     values: Vec<E>,
     like: &Tensor<D>,
@@ -148,11 +132,7 @@ pub fn sample<const D: usize>(log_alpha: Tensor<D>, rng: &mut GateRng) -> Tensor
             (tensor_like(z, &log_alpha), tensor_like(slope, &log_alpha))
         }
     };
-    if !log_alpha.is_tracked() {
-        return value;
-    }
-    let lin = log_alpha * slope;
-    value + (lin.clone() - lin.detach())
+    super::slope_op::with_slope(log_alpha, value, slope)
 }
 
 /// `sum_g P(z_g != 0) = sum_g sigmoid(log_alpha_g - beta ln(-gamma / zeta))` over every element
@@ -175,12 +155,7 @@ pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
         TensorData::new(vec![total], [1]).convert_dtype(log_alpha.dtype()),
         &log_alpha.device(),
     );
-    if !log_alpha.is_tracked() {
-        return value;
-    }
-    // The linear term is reduced to one element before the stop-gradient difference.
-    let lin = (log_alpha * slope).sum().reshape([1]);
-    value + (lin.clone() - lin.detach())
+    super::slope_op::with_slope(log_alpha, value, slope)
 }
 
 /// Gates per task of the chunked host kernels. Fixed, so that the results do not depend on the
@@ -355,33 +330,33 @@ impl crate::simd::Kernel for ExpectedL0F32<'_> {
 
 #[inline(always)]
 fn expected_l0_f32(la: &[f32], shift: f64, slope: &mut [f32]) -> [f64; 8] {
-    let (shift8, one) = (f32x8::splat(shift as f32), f32x8::splat(1.0));
-    // Eight f64 partial sums, one per lane (as two four-lane vectors): a single running sum
-    // would serialise on the add latency.
-    let (mut low, mut high) = (f64x4::ZERO, f64x4::ZERO);
-    let mut chunks = la.chunks_exact(8);
-    let mut out = slope.chunks_exact_mut(8);
-    for (a, out) in (&mut chunks).zip(&mut out) {
-        let p = sigmoid8(f32x8::from(<[f32; 8]>::try_from(a).expect("8 lanes")) - shift8);
-        let l: [f32; 8] = p.into();
-        low += f64x4::from([l[0] as f64, l[1] as f64, l[2] as f64, l[3] as f64]);
-        high += f64x4::from([l[4] as f64, l[5] as f64, l[6] as f64, l[7] as f64]);
-        out.copy_from_slice(&<[f32; 8]>::from(p * (one - p)));
+    let (shift, limit) = (shift as f32, SIGMOID_SATURATION as f32);
+    // Eight f64 partial sums, lane `i` taking the terms `i mod 8` of the chunk: a single running
+    // sum would serialise on the add latency, and fixed lanes keep the total independent of how
+    // the loops are vectorized.
+    let mut lanes = [0.0f64; 8];
+    let mut p = [0.0f32; NOISE_BLOCK];
+    // Plain loops over blocks (see `sample_f32`): the terms, their lane sums, then the slopes.
+    for (la, slope) in la.chunks(NOISE_BLOCK).zip(slope.chunks_mut(NOISE_BLOCK)) {
+        let p = &mut p[..la.len()];
+        for (p, &a) in p.iter_mut().zip(la) {
+            let x = (a - shift).max(-limit).min(limit);
+            *p = 1.0 / (1.0 + super::simd_math::exp_lane(-x));
+        }
+        let mut eights = p.chunks_exact(8);
+        for c in &mut eights {
+            for (l, &v) in lanes.iter_mut().zip(c) {
+                *l += f64::from(v);
+            }
+        }
+        for (l, &v) in lanes.iter_mut().zip(eights.remainder()) {
+            *l += f64::from(v);
+        }
+        for (d, &p) in slope.iter_mut().zip(p.iter()) {
+            *d = p * (1.0 - p);
+        }
     }
-    // The tail (fewer than eight gates), padded lanes adding 0.
-    let (rest, out) = (chunks.remainder(), out.into_remainder());
-    if !rest.is_empty() {
-        let mut pad = [0.0f32; 8];
-        pad[..rest.len()].copy_from_slice(rest);
-        let p = sigmoid8(f32x8::from(pad) - shift8);
-        let mut l: [f32; 8] = p.into();
-        l[rest.len()..].fill(0.0);
-        low += f64x4::from([l[0] as f64, l[1] as f64, l[2] as f64, l[3] as f64]);
-        high += f64x4::from([l[4] as f64, l[5] as f64, l[6] as f64, l[7] as f64]);
-        out.copy_from_slice(&<[f32; 8]>::from(p * (one - p))[..rest.len()]);
-    }
-    let (lo, hi) = (low.to_array(), high.to_array());
-    [lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]]
+    lanes
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub mod hard_concrete;
 pub mod linear;
 pub mod purge;
 mod simd_math;
+pub mod slope_op;
 
 pub use conv2d::{ConvGateStructure, L0Conv2d, L0Conv2dConfig, PurgedConv2d};
 pub use hard_concrete::{GateRng, GateRngState, TestGate, host};

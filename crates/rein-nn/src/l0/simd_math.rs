@@ -9,21 +9,11 @@
 //! Both are the Cephes polynomials (S. Moshier, Cephes Math Library, `expf.c` and `log.c`),
 //! the ones `wide` uses, with only multiplies and adds (no fused multiply-add), so every
 //! dispatched path gives the same bits. Inputs are limited to what the kernels pass:
-//! [`exp8`] clamps to `[-87, 88]`; [`ln4`] expects positive, finite, normal inputs.
+//! [`exp_lane`] clamps to `[-87, 88]`; [`ln4`] expects positive, finite, normal inputs.
 
-/// `e^x` on eight lanes, within about one `f32` ulp (Cephes `expf`); `x` is clamped to
-/// `[-87, 88]` first, so the result is finite and normal.
-#[inline(always)]
-pub(crate) fn exp8(x: [f32; 8]) -> [f32; 8] {
-    let mut out = [0.0f32; 8];
-    for (o, &x) in out.iter_mut().zip(&x) {
-        *o = exp_lane(x);
-    }
-    out
-}
-
-/// `e^x` of one lane (see [`exp8`]); in a loop over a slice inside a dispatched kernel the
-/// compiler vectorizes it.
+/// `e^x`, within about one `f32` ulp (Cephes `expf`); `x` is clamped to `[-87, 88]` first, so
+/// the result is finite and normal. Written for a lane: in a loop over a slice inside a
+/// dispatched kernel the compiler vectorizes it.
 #[inline(always)]
 pub(crate) fn exp_lane(x: f32) -> f32 {
     // 1.5 * 2^23: adding it rounds to an integer (ties to even) held in the low mantissa bits.
@@ -102,12 +92,12 @@ mod tests {
         let mut worst = 0.0f64;
         for i in 0..=40_000 {
             let x = -87.0 + 175.0 * f64::from(i) / 40_000.0;
-            let got = exp8([x as f32; 8])[0];
+            let got = exp_lane(x as f32);
             let want = (x as f32 as f64).exp();
             worst = worst.max(((f64::from(got) - want) / want).abs());
         }
         assert!(worst < 2.5e-7, "max relative error {worst}");
-        assert_eq!(exp8([-1000.0; 8])[0], (-87.0f32).exp());
+        assert_eq!(exp_lane(-1000.0), (-87.0f32).exp());
     }
 
     #[test]
