@@ -42,7 +42,7 @@ with open(log) as f:
             flops[words[1]] = {k: float(v) for k, v in (w.split("=") for w in words[2:])}
 
 variants = ["shampoo_f1", "shampoo_f10", "shampoo_f100", "shampoo32_f10", "shampoo32_f100",
-            "shampoo32d_f100"]
+            "shampoo32d_f100", "shampoo_f100_d256", "shampoo_f100_d128"]
 summary = {
     "unit": "ns",
     "device": "flex CPU, float32 model; Shampoo host state f64 (shampoo_*) or f32 "
@@ -67,6 +67,9 @@ for setup, fl in flops.items():
         s[group] = times
         s[f"ratio_{group}"] = ratios
     s["flops"]["shampoo_over_train"] = fl["shampoo"] / fl["train"]
+    for dim in ["d256", "d128"]:
+        if f"shampoo_{dim}" in fl:
+            s["flops"][f"shampoo_{dim}_over_train"] = fl[f"shampoo_{dim}"] / fl["train"]
     summary["setups"][setup] = s
 for method in ["eigh", "newton"]:
     summary["root"][method] = {str(n): median("root", method, str(n)) for n in [256, 1024]}

@@ -87,11 +87,16 @@ fn adam<M: Net + 'static>() -> StepFn<M> {
     Box::new(move |m, g| opt.step(m, g).expect("step"))
 }
 
-/// The Shampoo variants of the benches, by name.
+/// The Shampoo variants of the benches, by name: `<kind>_f<frequency>`, optionally followed by
+/// `_d<max preconditioner dim>` (default 1024).
 fn shampoo_config(name: &str) -> ShampooConfig {
-    let (kind, f) = name.split_once("_f").expect("<kind>_f<f>");
+    let (kind, rest) = name.split_once("_f").expect("<kind>_f<f>[_d<dim>]");
+    let (f, dim) = rest.split_once("_d").unwrap_or((rest, "1024"));
     let f: u64 = f.parse().expect("frequency");
-    let c = ShampooConfig::new(1e-3).precondition_frequency(f);
+    let dim: usize = dim.parse().expect("max preconditioner dim");
+    let c = ShampooConfig::new(1e-3)
+        .precondition_frequency(f)
+        .max_preconditioner_dim(dim);
     let fast = |c: ShampooConfig| {
         c.factor_precision(FactorPrecision::F32)
             .root_precision(RootPrecision::F32)
@@ -128,10 +133,16 @@ fn run_setup<M: Net + 'static>(
         &shampoo_config("shampoo32d_f1"),
         false,
     );
+    let blocked = |dim: usize| {
+        let cfg = shampoo_config(&format!("shampoo_f1_d{dim}"));
+        shampoo_flops(shapes.iter().map(Vec::as_slice), &cfg, false)
+    };
+    let (d256, d128) = (blocked(256), blocked(128));
     // One line per setup, parsed by bench/shampoo.sh.
     println!(
         "FLOPS {setup} batch={batch} train={model:.4e} shampoo={extra:.4e} \
-         shampoo_full_grams={full:.4e} shampoo_diagonal_vectors={diag:.4e}"
+         shampoo_full_grams={full:.4e} shampoo_diagonal_vectors={diag:.4e} \
+         shampoo_d256={d256:.4e} shampoo_d128={d128:.4e}"
     );
     bench_optimizer(c, setup, new_model, data, "adam", &adam);
     for &v in variants {
@@ -147,6 +158,9 @@ fn training_steps(c: &mut Criterion) {
         "shampoo32_f10",
         "shampoo32_f100",
         "shampoo32d_f100",
+        // Smaller blocks (Shi et al. 2023's `max_preconditioner_dim`): fewer FLOPs per step.
+        "shampoo_f100_d256",
+        "shampoo_f100_d128",
     ];
     let big = &all[1..];
     for (setup, sizes, batch, variants) in [

@@ -126,12 +126,14 @@ impl Consts {
 }
 
 /// One Adam step of `x` with gradient `g` and moments `m`, `v` (`None` on the first step):
-/// the new `(x, m, v)` on `x`'s device. See the module docs for the arithmetic.
+/// the new `(x, m, v)` on `x`'s device. See the module docs for the arithmetic. `g_host`, a
+/// host copy of `g` already made (by `ParamGrads::check_finite`), saves reading `g` again.
 ///
 /// Call only where [`applies`] holds for `x`; `g`, `m` and `v` have `x`'s length.
 pub(crate) fn update(
     x: Tensor<1>,
     g: &Tensor<1>,
+    g_host: Option<&TensorData>,
     m: Option<Tensor<1>>,
     v: Option<Tensor<1>>,
     s: AdamStep,
@@ -152,12 +154,19 @@ pub(crate) fn update(
         m_first: m.is_none(),
         v_first: v.is_none(),
     };
-    let mut g_data = host_of_shared(g.clone());
+    let g_read;
+    let g_values = match g_host {
+        Some(data) => f32_values(data),
+        None => {
+            g_read = host_of_shared(g.clone());
+            f32_values(&g_read)
+        }
+    };
     let mut x_data = host_of_shared(x);
     let mut m_data = m.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
     let mut v_data = v.map_or_else(|| TensorData::new(vec![0.0f32; n], [n]), host);
     {
-        let g_values: &[f32] = values_mut(&mut g_data);
+        let g_values: &[f32] = &g_values;
         let xs = values_mut(&mut x_data);
         let ms = values_mut(&mut m_data);
         let vs = values_mut(&mut v_data);

@@ -1,9 +1,10 @@
 //! Gradients keyed by parameter path, the currency between backward passes and optimizers.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Gradients, Shape, Tensor};
+use burn::tensor::{Gradients, Shape, Tensor, TensorData};
 
 use crate::error::{ReinError, Result};
 
@@ -16,6 +17,9 @@ use crate::error::{ReinError, Result};
 #[derive(Debug, Clone, Default)]
 pub struct ParamGrads {
     pub(crate) grads: BTreeMap<String, (Tensor<1>, Shape)>,
+    /// Host copies of `f32` flex gradients, made once by [`ParamGrads::check_finite`] and
+    /// reused by the host Adam pass (one read of each gradient per step instead of two).
+    host: BTreeMap<String, OnceLock<TensorData>>,
 }
 
 impl ParamGrads {
@@ -28,7 +32,8 @@ impl ParamGrads {
             out: BTreeMap::new(),
         };
         model.visit(&mut v);
-        Self { grads: v.out }
+        let host = v.out.keys().map(|k| (k.clone(), OnceLock::new())).collect();
+        Self { grads: v.out, host }
     }
 
     /// The flattened gradient of the parameter at `path`.
@@ -45,7 +50,14 @@ impl ParamGrads {
     pub fn set(&mut self, path: &str, grad: Tensor<1>) {
         if let Some(entry) = self.grads.get_mut(path) {
             entry.0 = grad;
+            self.host.insert(path.to_string(), OnceLock::new());
         }
+    }
+
+    /// The host copy of the gradient at `path`, if [`ParamGrads::check_finite`] made one
+    /// (`f32` gradients on flex) since it was last set.
+    pub(crate) fn host_copy(&self, path: &str) -> Option<&TensorData> {
+        self.host.get(path).and_then(OnceLock::get)
     }
 
     /// Number of parameters with a gradient.
@@ -87,7 +99,8 @@ impl ParamGrads {
     /// Checks that every gradient is finite: a NaN or infinite entry is a
     /// [`ReinError::NonFiniteGradient`] naming the parameter and the entry.
     ///
-    /// `f32` gradients on flex are read to the host once and scanned in sixteen lanes
+    /// `f32` gradients on flex are read to the host once (the copy is kept for the host Adam
+    /// pass) and scanned in sixteen lanes
     /// (`x * 0` is `0` for every finite `x` and NaN otherwise); flex's scalar `sum` of the
     /// gradients was 5 % of an MNIST L0 MLP step (BENCHMARKS.md, issue 14). Other gradients cost
     /// one reduction per parameter on their device. The entries are searched one by one only
@@ -95,8 +108,16 @@ impl ParamGrads {
     pub fn check_finite(&self) -> Result<()> {
         for (path, (g, _)) in &self.grads {
             let values: Vec<f64> = if super::adam_host::applies(g) {
-                let data = super::adam_host::host_of_shared(g.clone());
-                let values = super::adam_host::f32_values(&data);
+                let read = || super::adam_host::host_of_shared(g.clone());
+                let local;
+                let data = match self.host.get(path) {
+                    Some(cell) => cell.get_or_init(read),
+                    None => {
+                        local = read();
+                        &local
+                    }
+                };
+                let values = super::adam_host::f32_values(data);
                 if all_finite(&values) {
                     continue;
                 }

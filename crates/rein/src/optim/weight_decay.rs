@@ -51,6 +51,12 @@ impl WeightDecay {
         Ok(())
     }
 
+    /// Whether [`WeightDecay::apply`] with factor `w` changes the gradient (L2 decay does;
+    /// decoupled decay changes the parameter only).
+    pub(crate) fn changes_gradient(self, w: f64) -> bool {
+        matches!(self, WeightDecay::L2(_)) && w != 0.0
+    }
+
     /// Applies the decay with coefficient `w` (a parameter group's, or [`WeightDecay::value`])
     /// and learning rate `lr` to the parameter `x` and its gradient `g`; returns `(x, g)`.
     pub(crate) fn apply(
