@@ -54,6 +54,11 @@ enum Workload {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    // With `threads`, on a worker of rayon's pool (see the function's docs).
+    rein::device::on_worker_pool(|| run(cli))
+}
+
+fn run(cli: Cli) -> Result<()> {
     let report = match cli.workload {
         Workload::Info(common) => common::info(&common)?,
         Workload::TinyCmp(args) => match tiny_cmp::run(&args)? {

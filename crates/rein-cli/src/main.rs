@@ -87,6 +87,11 @@ enum DataCommand {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // With `threads`, on a worker of rayon's pool (see the function's docs).
+    rein::device::on_worker_pool(|| run(cli))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(&args)?,
         Command::Run(args) => run::run(&args)?,

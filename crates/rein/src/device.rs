@@ -76,3 +76,25 @@ impl DeviceKind {
         }
     }
 }
+
+/// Runs `f` on a worker of a rayon pool of `RAYON_NUM_THREADS` threads (default: one per core)
+/// when rein is built with the `threads` feature; without it, runs `f` on this thread.
+///
+/// Why: burn-flex's matmuls and rein's host kernels split their work over rayon's pool. Called
+/// from a thread outside the pool, each parallel region hands its tasks to the pool's threads
+/// and this thread waits, and the pool's threads keep spinning a while after each region. On a
+/// machine with as many cores as pool threads that is one runnable thread too many, and the
+/// serial work in between (burn-flex's element-wise ops and autodiff) competes with spinning
+/// workers. Running the whole training loop on a pool worker makes that thread one of the
+/// pool's: measured on the MNIST L0 MLP with 2 threads on 2 cores, 10-15 % faster per step
+/// (docs/cpu_options.md, session 9). The results are the same bits: the kernels split their
+/// work in fixed chunks whatever the thread count.
+///
+/// If the pool cannot be built (the OS refuses threads), `f` runs on this thread.
+pub fn on_worker_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(feature = "threads")]
+    if let Ok(pool) = rayon::ThreadPoolBuilder::new().build() {
+        return pool.install(f);
+    }
+    f()
+}

@@ -27,8 +27,8 @@
 //! s = 1 / (1 + y sqrt(y))
 //! ```
 //!
-//! so a gate costs one `f32` `exp`, a square root and two divisions (the `f64` logarithm of the
-//! noise was two thirds of the kernel's time). `y` may overflow to `+inf` or be `0` at the
+//! so a gate costs one `f32` `exp`, a square root and two divisions (the `f64` logarithm and
+//! divisions of the noise were most of the kernel's time; docs/cpu_options.md, session 9). `y` may overflow to `+inf` or be `0` at the
 //! extremes, which give `s = 0` and `s = 1`, the limits. **`f64` tensors** draw the logistic noise
 //! and evaluate the sigmoid in `f64` (libm).
 //!
@@ -449,6 +449,25 @@ mod tests {
         assert!(
             (total - serial).abs() <= 1e-12 * serial,
             "{total} vs {serial}"
+        );
+    }
+
+    /// Far outside the clamp range of `log_alpha` the odds times `exp(-log_alpha)` overflow to
+    /// `+inf` or underflow to `0`: the gates are then exactly closed or open, with zero slope,
+    /// never NaN.
+    #[test]
+    fn extreme_log_alpha_gives_closed_or_open_gates() {
+        let la = [-1e30f32, -100.0, -50.0, 50.0, 100.0, 1e30];
+        let (z, slope) = sample_host_f32(&la, &mut GateRng::new(3));
+        assert_eq!(z, [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+        assert_eq!(slope, [0.0; 6]);
+        // The expected L0 saturates at +-40 (sigmoid to double precision): terms of 0 or 1 up
+        // to 5e-18.
+        let (total, slope) = expected_l0_host_f32(&la, zero_shift());
+        assert!((total - 3.0).abs() < 1e-15, "{total}");
+        assert!(
+            slope.iter().all(|&d| (0.0..5e-18).contains(&d)),
+            "{slope:?}"
         );
     }
 
