@@ -4,8 +4,9 @@
 //!
 //! Modes (`--mode`):
 //! * `constrained`: L0-gated MLP ([`L0Mlp`], one hard-concrete gate per weight and bias),
-//!   `min CE(x) s.t. E[density](log_alpha) - target <= 0` with [`SimultaneousGda`], Adam on
-//!   the primal (gates `log_alpha` in their own group with `gate_lr`), [`DualSgd`] on the
+//!   `min CE(x) s.t. E[density](log_alpha) - target <= 0` with
+//!   [`SimultaneousGda`](rein::scheme::SimultaneousGda), Adam on the primal (gates `log_alpha` in
+//!   their own group with `gate_lr`), [`DualSgd`](rein::dual::DualSgd) on the
 //!   multiplier, no dual restarts (Cooper 1.0 has none); `log_alpha` clamped to
 //!   `[ln 0.01, ln 100]` after every step;
 //! * `unconstrained`: the same gated model and step, cross-entropy only ([`Unconstrained`]);

@@ -67,7 +67,7 @@ pub struct RunFlags {
     /// Compute device: flex, tch, cuda, wgpu.
     #[arg(long)]
     pub device: Option<rein::device::DeviceKind>,
-    /// Output directory (default: the file's `out`, else runs/<command>).
+    /// Output directory (default: the file's `out`, else `runs/<command>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar.

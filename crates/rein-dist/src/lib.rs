@@ -1,6 +1,6 @@
 //! Data-parallel rein over MPI (docs/shampoo.md, "Distributed"; README, "Data-parallel training").
 //!
-//! [`MpiCommunicator`] (feature `mpi`) implements [`rein::dist::Communicator`] over an MPI
+//! `MpiCommunicator` (feature `mpi`) implements [`rein::dist::Communicator`] over an MPI
 //! communicator, so [`rein::dist::DataParallel`] and [`rein::dist::DistributedCmp`] run under
 //! `mpirun -np N`. Collectives are `MPI_Allgather` of the counts followed by `MPI_Allgatherv`;
 //! rein sums the gathered values in rank order, so every rank computes identical bits.

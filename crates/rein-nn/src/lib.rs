@@ -1,11 +1,11 @@
 //! Model parts, data sets and metrics used by the rein experiments.
 //!
-//! * [`data`]: the bundled 8x8 [`Digits`](data::Digits) data set, seeded synthetic
+//! * [`data`]: the bundled 8x8 [`data::Digits`] data set, seeded synthetic
 //!   generators, a seeded stratified [`Dataset::split`](data::Dataset::split) and a
-//!   resumable minibatch [`Batcher`](data::Batcher) that yields sample indices; MNIST and
+//!   resumable minibatch [`data::Batcher`] that yields sample indices; MNIST and
 //!   Fashion-MNIST, and the tabular fairness data sets [`Adult`] and [`Compas`] grouped by a
 //!   [`Protected`] attribute, all fetched by `rein data fetch`.
-//! * [`model`]: a ReLU [`Mlp`](model::Mlp) with deterministic, seed-driven initialisation.
+//! * [`model`]: a ReLU [`model::Mlp`] with deterministic, seed-driven initialisation.
 //! * [`l0`]: hard-concrete L0 gates (Louizos et al. 2018): a gated [`L0Linear`] layer with
 //!   differentiable expected density, and purging into a dense `Linear`.
 //! * [`siren`]: SIRENs for COIN / L0onie image compression (dense and fully gated), host

@@ -134,7 +134,7 @@ impl L0LeNet5Config {
     }
 }
 
-/// LeNet-5 with L0 gates; see the [module docs](self).
+/// LeNet-5 with L0 gates: the Caffe variant, every layer gated (Louizos, Welling & Kingma 2018).
 #[derive(Module, Debug)]
 pub struct L0LeNet5 {
     /// First convolution (1 -> 20 channels, 5x5).

@@ -185,7 +185,7 @@ impl<O: PrimalOptimizer> Stateful for DataParallel<O> {
 }
 
 /// A problem evaluated on this rank's shard whose loss, violations and diagnostics are made
-/// global; see the [module docs](self). The batch passed to each rank's step is its shard.
+/// global; see the module docs of `rein::dist`. The batch passed to each rank's step is its shard.
 pub struct DistributedCmp<P> {
     inner: P,
     comm: Rc<dyn Communicator>,

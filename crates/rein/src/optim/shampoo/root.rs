@@ -91,7 +91,7 @@ pub enum RootError {
 }
 
 /// `(A + eps I)^(-1/root)` of the symmetric `n x n` matrix `a` (column-major; symmetric, so
-/// row-major alike). `root >= 1`. See the [module documentation](self) for the methods.
+/// row-major alike). `root >= 1`. The methods are described in the docs of [`RootMethod`](super::RootMethod).
 pub fn inverse_root(
     a: MatRef<'_, f64>,
     root: u32,
