@@ -41,8 +41,9 @@ use burn::tensor::{DType, Tensor, TensorData};
 
 use super::hard_concrete::{BETA, GAMMA, GateRng, ZETA, zero_shift};
 
-/// Noise values drawn per block in [`sample`] (a stack buffer of 8 KiB).
-const NOISE_BLOCK: usize = 1024;
+/// Gates per block of the `f32` kernels, whose stack buffers (random words, odds, expected-L0
+/// terms) hold one block each: 4 KiB apiece.
+const BLOCK: usize = 1024;
 
 /// `|x|` beyond which `sigmoid(x)` is 0 or 1 to double precision; also keeps `exp` finite.
 const SIGMOID_SATURATION: f64 = 40.0;
@@ -159,8 +160,8 @@ pub fn expected_l0_sum<const D: usize>(log_alpha: Tensor<D>) -> Tensor<1> {
 }
 
 /// Gates per task of the chunked host kernels. Fixed, so that the results do not depend on the
-/// number of threads (a multiple of `NOISE_BLOCK` and of 8).
-const CHUNK: usize = 64 * NOISE_BLOCK;
+/// number of threads (a multiple of `BLOCK` and of 8).
+const CHUNK: usize = 64 * BLOCK;
 
 /// One chunk of [`sample_host_f32`]: its index, its `log_alpha`, and its gates and slopes to
 /// write.
@@ -277,16 +278,16 @@ fn sample_f32(la: &[f32], rng: &mut GateRng, z: &mut [f32], slope: &mut [f32]) {
         GAMMA as f32,
         ((ZETA - GAMMA) / BETA) as f32,
     );
-    let mut bits = [0u32; NOISE_BLOCK];
-    let mut odds = [0.0f32; NOISE_BLOCK];
-    // Per block of NOISE_BLOCK gates: draw the random words, form the odds `(1 - u) / u` in
+    let mut bits = [0u32; BLOCK];
+    let mut odds = [0.0f32; BLOCK];
+    // Per block of gates: draw the random words, form the odds `(1 - u) / u` in
     // f32, then the gates and slopes. Plain loops over slices, not closures or fixed-width
     // vector types: the body is inlined into the dispatched kernel, where the compiler
     // vectorizes each loop for the CPU's widest lanes.
     for ((la, z), slope) in la
-        .chunks(NOISE_BLOCK)
-        .zip(z.chunks_mut(NOISE_BLOCK))
-        .zip(slope.chunks_mut(NOISE_BLOCK))
+        .chunks(BLOCK)
+        .zip(z.chunks_mut(BLOCK))
+        .zip(slope.chunks_mut(BLOCK))
     {
         let len = la.len();
         let (bits, odds) = (&mut bits[..len], &mut odds[..len]);
@@ -335,9 +336,9 @@ fn expected_l0_f32(la: &[f32], shift: f64, slope: &mut [f32]) -> [f64; 8] {
     // sum would serialise on the add latency, and fixed lanes keep the total independent of how
     // the loops are vectorized.
     let mut lanes = [0.0f64; 8];
-    let mut p = [0.0f32; NOISE_BLOCK];
+    let mut p = [0.0f32; BLOCK];
     // Plain loops over blocks (see `sample_f32`): the terms, their lane sums, then the slopes.
-    for (la, slope) in la.chunks(NOISE_BLOCK).zip(slope.chunks_mut(NOISE_BLOCK)) {
+    for (la, slope) in la.chunks(BLOCK).zip(slope.chunks_mut(BLOCK)) {
         let p = &mut p[..la.len()];
         for (p, &a) in p.iter_mut().zip(la) {
             let x = (a - shift).max(-limit).min(limit);

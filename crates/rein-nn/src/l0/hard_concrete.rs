@@ -229,8 +229,8 @@ impl GateRng {
     }
 
     /// Skips `draws` uniforms without computing them: afterwards the generator gives what it
-    /// would have given after `draws` calls of [`GateRng::uniform`] (each takes one 64-bit
-    /// output, one ChaCha8 word).
+    /// would have given after `draws` calls of [`GateRng::uniform`] (each takes one 32-bit
+    /// ChaCha8 word).
     pub fn skip(&mut self, draws: u64) {
         let pos = self.inner.get_word_pos();
         self.inner.set_word_pos(pos + u128::from(draws));
